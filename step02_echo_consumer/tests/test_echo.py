@@ -1,0 +1,117 @@
+"""The echo consumers, through config.asgi.application (routing and origin check included)."""
+
+import pytest
+
+from tests.conftest import ORIGIN
+
+ECHO_PATHS = ["/ws/echo/", "/ws/echo/sync/"]
+
+
+@pytest.mark.parametrize("path", ECHO_PATHS)
+async def test_text_frame_comes_back_unchanged(connect, path):
+    """A text frame comes back as the same text frame."""
+    socket, connected = await connect(path)
+    assert connected
+    await socket.send_to(text_data="hello")
+    assert await socket.receive_from(timeout=2) == "hello"
+
+
+@pytest.mark.parametrize("path", ECHO_PATHS)
+async def test_unicode_text_comes_back_unchanged(connect, path):
+    """Text outside ASCII (accents, scripts, emoji) comes back character for character."""
+    socket, _ = await connect(path)
+    text = "café – Ελληνικά – 日本語 – 🎉"
+    await socket.send_to(text_data=text)
+    assert await socket.receive_from(timeout=2) == text
+
+
+@pytest.mark.parametrize("path", ECHO_PATHS)
+async def test_binary_frame_comes_back_as_binary(connect, path):
+    """A binary frame comes back as the same bytes, in a binary frame."""
+    socket, _ = await connect(path)
+    payload = bytes(range(256))
+    await socket.send_to(bytes_data=payload)
+    response = await socket.receive_output(timeout=2)
+    assert response == {"type": "websocket.send", "bytes": payload}
+
+
+@pytest.mark.parametrize("path", ECHO_PATHS)
+async def test_frames_come_back_in_order(connect, path):
+    """Frames sent one after another come back in the order they were sent."""
+    socket, _ = await connect(path)
+    for number in range(20):
+        await socket.send_to(text_data=str(number))
+    assert [await socket.receive_from(timeout=2) for _ in range(20)] == [
+        str(number) for number in range(20)
+    ]
+
+
+async def test_nothing_is_sent_without_a_frame(connect):
+    """The server speaks only when spoken to: no frame arrives unasked."""
+    socket, _ = await connect("/ws/echo/")
+    assert await socket.receive_nothing(timeout=0.2)
+
+
+async def test_re_path_capture_sets_the_repeat_count(connect):
+    """re_path captures "3" from /ws/echo/3x/, so each frame comes back three times."""
+    socket, connected = await connect("/ws/echo/3x/")
+    assert connected
+    await socket.send_to(text_data="hi")
+    assert [await socket.receive_from(timeout=2) for _ in range(3)] == ["hi", "hi", "hi"]
+    assert await socket.receive_nothing(timeout=0.2)
+
+
+async def test_re_path_capture_reaches_the_scope():
+    """The captured group arrives in scope["url_route"]["kwargs"] as a string."""
+    from channels.routing import URLRouter
+
+    from chat.routing import websocket_urlpatterns
+
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen.update(scope["url_route"])
+
+    router = URLRouter(websocket_urlpatterns)
+    router.routes[2].callback = app  # the re_path route; others are left as they are
+    await router({"type": "websocket", "path": "/ws/echo/4x/"}, None, None)
+    assert seen == {"args": (), "kwargs": {"times": "4"}}
+
+
+@pytest.mark.parametrize("path", ["/ws/echo/٣x/", "/ws/echo/9x/", "/ws/echo/0x/"])
+async def test_re_path_refuses_what_it_does_not_capture(connect, path):
+    """Digits outside 1-5, Unicode digits included, match no route and are refused."""
+    _, connected = await connect(path)
+    assert not connected
+
+
+@pytest.mark.parametrize("path", ["/ws/nowhere/", "/", "/ws/echo", "/ws/echo/extra/"])
+async def test_unknown_path_is_refused_at_the_handshake(connect, path):
+    """A path with no route is refused at the handshake instead of raising."""
+    _, connected = await connect(path)
+    assert not connected
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1.evil.example"])
+async def test_foreign_origin_is_refused(connect, origin):
+    """A page from another site cannot open a socket here (AllowedHostsOriginValidator)."""
+    _, connected = await connect("/ws/echo/", origin=origin)
+    assert not connected
+
+
+async def test_missing_origin_is_refused():
+    """A handshake with no Origin header at all is refused too (browsers always send one)."""
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    socket = WebsocketCommunicator(application, "/ws/echo/")
+    connected, _ = await socket.connect()
+    assert not connected
+    await socket.disconnect()
+
+
+async def test_own_origin_on_another_port_is_accepted(connect):
+    """The origin check compares host names with ALLOWED_HOSTS, so any port is accepted."""
+    _, connected = await connect("/ws/echo/", origin=ORIGIN.replace("8000", "8123"))
+    assert connected

@@ -1,0 +1,45 @@
+"""A real Daphne (manage.py runserver) and a real WebSocket client."""
+
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+pytestmark = pytest.mark.live
+
+
+def test_live_echo_of_text_and_binary(daphne):
+    """Over a real TCP connection, text and binary frames come back unchanged."""
+    with connect(f"{daphne.ws_url}/ws/echo/", origin=daphne.url) as ws:
+        ws.send("hello, café")
+        assert ws.recv(timeout=5) == "hello, café"
+        ws.send(b"\x00\xff")
+        assert ws.recv(timeout=5) == b"\x00\xff"
+
+
+def test_live_sync_consumer_echoes(daphne):
+    """The synchronous consumer echoes over a real connection too."""
+    with connect(f"{daphne.ws_url}/ws/echo/sync/", origin=daphne.url) as ws:
+        ws.send("sync")
+        assert ws.recv(timeout=5) == "sync"
+
+
+def test_live_unknown_path_is_refused_with_403(daphne):
+    """Daphne answers a refused handshake with HTTP 403."""
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"{daphne.ws_url}/ws/nowhere/", origin=daphne.url)
+    assert refused.value.response.status_code == 403
+
+
+def test_live_refusals_leave_no_traceback_in_the_log(daphne):
+    """Refused handshakes (unknown path, foreign origin, no origin) log no traceback."""
+    attempts = [
+        (f"{daphne.ws_url}/ws/nowhere/", daphne.url),
+        (f"{daphne.ws_url}/ws/echo/", "http://evil.example"),
+        (f"{daphne.ws_url}/ws/echo/", None),
+    ]
+    for url, origin in attempts:
+        with pytest.raises(InvalidStatus):
+            connect(url, origin=origin)
+    log = daphne.log()
+    assert "REJECT" in log
+    assert "Traceback" not in log
