@@ -69,7 +69,10 @@ class Server:
     def manage(self, *args):
         """Run a management command against the server's database."""
         subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=STEP_DIR, env=self.env, check=True,
+            [sys.executable, "manage.py", *args],
+            cwd=STEP_DIR,
+            env=self.env,
+            check=True,
             capture_output=True,
         )
 
@@ -79,7 +82,10 @@ class Server:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
-                cwd=STEP_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=STEP_DIR,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -144,8 +150,14 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
