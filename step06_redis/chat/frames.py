@@ -1,0 +1,48 @@
+"""What a client may send, checked before anything reaches a group."""
+
+import json
+
+MAX_MESSAGE_LENGTH = 2000
+
+
+class BadFrame(Exception):
+    """A frame the server refuses; `code` is for programs, `detail` for people."""
+
+    def __init__(self, code, detail):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+    def as_frame(self):
+        """The error frame sent back to the sender."""
+        return {"type": "error", "error": self.code, "detail": self.detail}
+
+
+def decode_object(text_data, bytes_data):
+    """The JSON object in a text frame, or BadFrame."""
+    if text_data is None:
+        raise BadFrame("binary_frame", "Send text frames holding JSON; binary frames are refused.")
+    try:
+        data = json.loads(text_data)
+    except ValueError:
+        raise BadFrame("invalid_json", "The frame is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise BadFrame("not_an_object", 'The frame must be a JSON object, like {"message": "hi"}.')
+    return data
+
+
+def clean_message(data):
+    """The trimmed `message` text of a frame, or BadFrame."""
+    if "message" not in data:
+        raise BadFrame("missing_message", 'The frame has no "message" key.')
+    message = data["message"]
+    if not isinstance(message, str):
+        raise BadFrame("invalid_message", '"message" must be a string.')
+    message = message.strip()
+    if not message:
+        raise BadFrame("blank_message", '"message" is empty once white space is trimmed.')
+    if len(message) > MAX_MESSAGE_LENGTH:
+        raise BadFrame(
+            "message_too_long", f'"message" is longer than {MAX_MESSAGE_LENGTH} characters.'
+        )
+    return message

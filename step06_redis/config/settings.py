@@ -1,0 +1,134 @@
+"""Settings for this step. Values that differ in production come from the environment."""
+
+import os
+import socket
+from pathlib import Path
+
+from config.database import database_from_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-local-only-never-deploy-this")
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+INSTALLED_APPS = [
+    # First, so that `manage.py runserver` is Daphne's and serves WebSockets too.
+    "daphne",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "accounts",
+    "chat",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "chat.context_processors.process_label",
+            ]
+        },
+    },
+]
+
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+# One SQLite file shared by several server processes: WAL lets readers work while one process
+# writes, and IMMEDIATE transactions take the write lock at BEGIN, so two writers queue up
+# (for `timeout` seconds) instead of failing with "database is locked" halfway through.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DJANGO_DB_PATH", BASE_DIR / "db.sqlite3"),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+}
+if os.environ.get("DATABASE_URL"):
+    DATABASES["default"] = database_from_url(os.environ["DATABASE_URL"])
+
+# Set before the first migration: swapping the user model later means rebuilding the database.
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "index"
+LOGOUT_REDIRECT_URL = "login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+
+# Every server process shares one Redis, so a group_send in one process reaches sockets held
+# by the others. CHANNEL_LAYER=pubsub picks the Pub/Sub layer instead of the core (list) layer.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_HOST = {
+    "address": REDIS_URL,
+    # redis-py 8 times out a socket read after 5 s; a layer blocks longer than that waiting for
+    # messages, so idle sockets would be closed with 1011. No read timeout: wait for Redis.
+    "socket_timeout": None,
+    # redis-py's async pool stops at 100 connections; a busy process needs more at once.
+    "max_connections": 1000,
+}
+if os.environ.get("CHANNEL_LAYER") == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_HOST]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # The default capacity of 100 drops messages (logged at INFO) when a burst
+            # outruns a client; sized for a burst of 10 senders x 100 messages into one room.
+            "CONFIG": {"hosts": [REDIS_HOST], "capacity": 2000, "expiry": 60},
+        }
+    }
+
+# Shown on every page, so two tabs on two ports show two processes.
+PROCESS_LABEL = os.environ.get("PROCESS_LABEL") or f"{socket.gethostname()}:{os.getpid()}"
+
+# Messages the layer drops for a full channel are logged at INFO; show them as WARNING.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"dropped_as_warning": {"()": "chat.logging.DroppedMessagesAsWarning"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["dropped_as_warning"]},
+    },
+    "loggers": {
+        "channels_redis": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
