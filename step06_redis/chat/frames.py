@@ -26,6 +26,10 @@ def decode_object(text_data, bytes_data):
         data = json.loads(text_data)
     except ValueError:
         raise BadFrame("invalid_json", "The frame is not valid JSON.") from None
+    except RecursionError:
+        # About a thousand "[" in a row exceed Python's recursion limit: refuse, do not crash.
+        detail = "The frame nests arrays or objects too deeply."
+        raise BadFrame("too_deeply_nested", detail) from None
     if not isinstance(data, dict):
         raise BadFrame("not_an_object", 'The frame must be a JSON object, like {"message": "hi"}.')
     return data
