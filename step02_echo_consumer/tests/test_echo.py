@@ -115,3 +115,19 @@ async def test_own_origin_on_another_port_is_accepted(connect):
     """The origin check compares host names with ALLOWED_HOSTS, so any port is accepted."""
     _, connected = await connect("/ws/echo/", origin=ORIGIN.replace("8000", "8123"))
     assert connected
+
+
+async def test_close_after_accept_sends_a_close_without_a_code():
+    """close() after accept() sends websocket.close with no code: the server sends 1000."""
+    from channels.generic.websocket import AsyncWebsocketConsumer
+    from channels.testing import WebsocketCommunicator
+
+    class CloseAtOnce(AsyncWebsocketConsumer):
+        async def connect(self):
+            await self.accept()
+            await self.close()
+
+    socket = WebsocketCommunicator(CloseAtOnce.as_asgi(), "/")
+    await socket.connect()
+    assert await socket.receive_output(timeout=2) == {"type": "websocket.close"}
+    await socket.disconnect()

@@ -1,10 +1,12 @@
 """A real Daphne (manage.py runserver) and a real WebSocket client."""
 
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
 from websockets.sync.client import connect
 
 pytestmark = pytest.mark.live
+
+MIB = 1024 * 1024
 
 
 def test_live_echo_of_text_and_binary(daphne):
@@ -43,3 +45,27 @@ def test_live_refusals_leave_no_traceback_in_the_log(daphne):
     log = daphne.log()
     assert "REJECT" in log
     assert "Traceback" not in log
+
+
+def test_live_empty_text_frame_gets_no_echo(daphne):
+    """Daphne never sends an empty text frame, so echoing "" sends nothing at all."""
+    with connect(f"{daphne.ws_url}/ws/echo/", origin=daphne.url) as ws:
+        ws.send("")
+        ws.send("after")
+        assert ws.recv(timeout=5) == "after"
+
+
+def test_live_one_mebibyte_message_comes_back(daphne):
+    """A message of exactly 1 MiB, Daphne's limit, is echoed whole."""
+    with connect(f"{daphne.ws_url}/ws/echo/", origin=daphne.url, max_size=None) as ws:
+        ws.send("x" * MIB)
+        assert len(ws.recv(timeout=10)) == MIB
+
+
+def test_live_message_over_one_mebibyte_drops_the_connection(daphne):
+    """One byte over 1 MiB and Daphne drops the connection without a close frame (1006)."""
+    with connect(f"{daphne.ws_url}/ws/echo/", origin=daphne.url, max_size=None) as ws:
+        ws.send("x" * (MIB + 1))
+        with pytest.raises(ConnectionClosedError):
+            ws.recv(timeout=10)
+        assert ws.close_code == 1006
