@@ -1,0 +1,65 @@
+"""Who may open a socket: room names, the origin check and unknown paths."""
+
+import pytest
+
+from tests.conftest import ORIGIN
+
+
+@pytest.mark.parametrize("room", ["lobby", "a", "Room_2-b", "x" * 50])
+async def test_valid_room_name_is_accepted(connect, room):
+    """1 to 50 of A-Z a-z 0-9 _ - open a socket."""
+    _, connected = await connect(f"/ws/chat/{room}/")
+    assert connected
+
+
+@pytest.mark.parametrize(
+    "room",
+    [
+        pytest.param("café", id="accented-letter"),
+        pytest.param("x" * 51, id="51-chars"),
+        pytest.param("", id="empty"),
+        pytest.param("a b", id="space"),
+        pytest.param("a%20b", id="encoded-space"),
+        pytest.param("a.b", id="dot"),
+        pytest.param("٣٤", id="arabic-indic-digits"),
+        pytest.param("lobby%0A", id="encoded-trailing-newline"),
+    ],
+)
+async def test_invalid_room_name_is_refused_at_the_handshake(connect, room):
+    """Anything but 1 to 50 ASCII letters, digits, _ and - is refused before the socket opens."""
+    _, connected = await connect(f"/ws/chat/{room}/")
+    assert not connected
+
+
+@pytest.mark.parametrize(
+    "path", ["/ws/echo/", "/ws/chat/", "/ws/chat/lobby", "/ws/chat/lobby/extra/", "/"]
+)
+async def test_unknown_path_is_refused_at_the_handshake(connect, path):
+    """A path with no route is refused (the echo routes of step 2 are gone)."""
+    _, connected = await connect(path)
+    assert not connected
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1.evil.example"])
+async def test_foreign_origin_is_refused(connect, origin):
+    """A page from another site cannot open a socket to a room (AllowedHostsOriginValidator)."""
+    _, connected = await connect("/ws/chat/lobby/", origin=origin)
+    assert not connected
+
+
+async def test_missing_origin_is_refused():
+    """A handshake with no Origin header is refused, which is why plain CLI clients get 403."""
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    socket = WebsocketCommunicator(application, "/ws/chat/lobby/")
+    connected, _ = await socket.connect()
+    assert not connected
+    await socket.disconnect()
+
+
+async def test_own_origin_on_another_port_is_accepted(connect):
+    """The origin check compares host names with ALLOWED_HOSTS, so any port is accepted."""
+    _, connected = await connect("/ws/chat/lobby/", origin=ORIGIN.replace("8000", "8123"))
+    assert connected
