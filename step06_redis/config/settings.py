@@ -116,6 +116,7 @@ else:
             "CONFIG": {"hosts": [REDIS_HOST], "capacity": 2000, "expiry": 60},
         }
     }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shown on every page, so two tabs on two ports show two processes.
 PROCESS_LABEL = os.environ.get("PROCESS_LABEL") or f"{socket.gethostname()}:{os.getpid()}"
