@@ -2,9 +2,13 @@
 
 import subprocess
 import sys
+from urllib.request import urlopen
 
 import pytest
 from django.core.management import get_commands
+from websockets.sync.client import connect
+
+from tests.conftest import Server
 
 
 def test_runserver_command_is_daphnes():
@@ -23,3 +27,20 @@ def test_plain_websockets_cli_is_refused_for_lack_of_an_origin(daphne):
         timeout=30,
     )
     assert "server rejected WebSocket connection: HTTP 403" in result.stdout + result.stderr
+
+
+@pytest.mark.live
+def test_daphne_alone_serves_the_page_and_its_script(tmp_path):
+    """`daphne config.asgi:application` (no runserver) serves the page, its script and the echo."""
+    server = Server(tmp_path)
+    try:
+        server.start(
+            "-m", "daphne", "-b", "127.0.0.1", "-p", str(server.port), "config.asgi:application"
+        )
+        with urlopen(f"{server.url}/static/chat/echo.js", timeout=10) as response:
+            assert b"new WebSocket" in response.read()
+        with connect(f"{server.ws_url}/ws/echo/", origin=server.url) as ws:
+            ws.send("daphne")
+            assert ws.recv(timeout=5) == "daphne"
+    finally:
+        server.stop()
