@@ -1,15 +1,21 @@
 """Fixtures for this step's tests: sockets through the ASGI app, a live Daphne, a browser."""
 
+import http.cookiejar
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
 
 STEP_DIR = Path(__file__).resolve().parent.parent
 ORIGIN = "http://127.0.0.1:8000"
@@ -171,3 +177,122 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# Accounts (this step): logged-in sessions for sockets, a live server with the demo users.
+
+DEMO_PASSWORDS = {"ada": "ada-demo-password", "grace": "grace-demo-password"}
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Use a fast password hasher in-process: PBKDF2 is slow on purpose, tests need not be."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Login:
+    """A user logged in through Django's test client, and the headers their browser would send."""
+
+    user: object
+    client: Client
+    headers: list
+
+
+def session_headers(session_key):
+    """The Cookie header a browser holding this session sends with a WebSocket handshake."""
+    return [(b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode())]
+
+
+@pytest.fixture
+def logged_in(django_user_model):
+    """ada and grace, each logged in with a session of their own, by username."""
+    logins = {}
+    for username in ("ada", "grace"):
+        # No password: force_login needs none.
+        user = django_user_model.objects.create_user(username)
+        client = Client()
+        client.force_login(user)
+        session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        logins[username] = Login(user, client, session_headers(session_key))
+    return logins
+
+
+@pytest.fixture(scope="module")
+def demo_daphne(tmp_path_factory):
+    """A real Daphne whose database holds the demo users, stopped after the module's tests."""
+    server = Server(tmp_path_factory.mktemp("live"))
+    try:
+        server.start()
+        server.manage("demo_users")
+        yield server
+    finally:
+        server.stop()
+
+
+def log_in_over_http(server, username, password):
+    """Log in through the login form, as a browser does; return the session's Cookie header."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_url = f"{server.url}/accounts/login/"
+    opener.open(login_url, timeout=10).close()  # sets the csrftoken cookie
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    form = {
+        "username": username,
+        "password": password,
+        "csrfmiddlewaretoken": cookies[settings.CSRF_COOKIE_NAME],
+    }
+    request = urllib.request.Request(
+        login_url, data=urllib.parse.urlencode(form).encode(), headers={"Referer": login_url}
+    )
+    opener.open(request, timeout=10).close()
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    if settings.SESSION_COOKIE_NAME not in cookies:
+        raise AssertionError(f"logging in as {username} did not set a session cookie")
+    return f"{settings.SESSION_COOKIE_NAME}={cookies[settings.SESSION_COOKIE_NAME]}"
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open pages, each in a browser context of its own (own cookies); all closed after the test."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context()
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+# Private inboxes (this step): any user logged in by username, and their inbox sockets.
+
+
+@pytest.fixture
+def log_in(django_user_model):
+    """A function: create a user with this username and log it in (sync code only)."""
+
+    def create(username):
+        user = django_user_model.objects.create_user(username)
+        client = Client()
+        client.force_login(user)
+        session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        return Login(user, client, session_headers(session_key))
+
+    return create
+
+
+@pytest.fixture
+def inbox(connect):
+    """Open /ws/inbox/ with a Login's session cookie; the test fails if it is refused."""
+
+    async def open_inbox(login):
+        socket, connected = await connect("/ws/inbox/", headers=login.headers)
+        assert connected, f"the inbox socket of {login.user.username} was refused"
+        return socket
+
+    return open_inbox
