@@ -4,6 +4,8 @@ import os
 import socket
 from pathlib import Path
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+
 from config.database import database_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -99,6 +101,9 @@ REDIS_HOST = {
     "socket_timeout": None,
     # redis-py's async pool stops at 100 connections; a busy process needs more at once.
     "max_connections": 1000,
+    # After Redis restarts, the pool still holds connections to the old server: retry a command
+    # once on a new connection, instead of failing the handshake or message that drew a stale one.
+    "retry_on_error": [RedisConnectionError],
 }
 if os.environ.get("CHANNEL_LAYER") == "pubsub":
     CHANNEL_LAYERS = {
