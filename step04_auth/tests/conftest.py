@@ -206,9 +206,9 @@ def session_headers(session_key):
 
 @pytest.fixture
 def logged_in(django_user_model):
-    """ada and grace, each logged in with a session of their own, by username."""
+    """alice, bob and carol, each logged in with a session of their own, by username."""
     logins = {}
-    for username in ("ada", "grace"):
+    for username in ("alice", "bob", "carol"):
         # No password: force_login needs none.
         user = django_user_model.objects.create_user(username)
         client = Client()
@@ -250,20 +250,3 @@ def log_in_over_http(server, username, password):
     if settings.SESSION_COOKIE_NAME not in cookies:
         raise AssertionError(f"logging in as {username} did not set a session cookie")
     return f"{settings.SESSION_COOKIE_NAME}={cookies[settings.SESSION_COOKIE_NAME]}"
-
-
-@pytest.fixture
-def new_page(browser):
-    """Open pages, each in a browser context of its own (own cookies); all closed after the test."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context()
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()

@@ -1,226 +1,203 @@
-"""The chat consumer through config.asgi.application: origin check, session auth, routing, rooms."""
+"""The chat consumer through config.asgi.application: relaying, trimming and bad input."""
 
-from datetime import timedelta
+import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
-from django.contrib.sessions.models import Session
-from django.utils import timezone
-
-from tests.conftest import session_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LOBBY = "/ws/chat/lobby/"
-
-
-async def test_message_reaches_the_sender_with_the_authenticated_username(connect, logged_in):
-    """The sender gets its own message back, signed with the username of its session."""
-    ada, connected = await connect(LOBBY, headers=logged_in["ada"].headers)
-    assert connected
-    await ada.send_json_to({"message": "hello"})
-    assert await ada.receive_json_from(timeout=2) == {
-        "type": "message",
-        "room": "lobby",
-        "username": "ada",
-        "message": "hello",
-    }
-
-
-async def test_message_reaches_every_other_member_of_the_room(connect, logged_in):
-    """Another logged-in member of the room gets the message, signed by the sender."""
-    ada, _ = await connect(LOBBY, headers=logged_in["ada"].headers)
-    grace, _ = await connect(LOBBY, headers=logged_in["grace"].headers)
-    await ada.send_json_to({"message": "hello, grace"})
-    assert await grace.receive_json_from(timeout=2) == {
-        "type": "message",
-        "room": "lobby",
-        "username": "ada",
-        "message": "hello, grace",
-    }
-
-
-async def test_message_does_not_reach_another_room(connect, logged_in):
-    """A member of another room gets nothing."""
-    ada, _ = await connect(LOBBY, headers=logged_in["ada"].headers)
-    grace, _ = await connect("/ws/chat/kitchen/", headers=logged_in["grace"].headers)
-    await ada.send_json_to({"message": "lobby only"})
-    await ada.receive_json_from(timeout=2)
-    assert await grace.receive_nothing(timeout=0.2)
-
-
-@pytest.mark.parametrize("claimed", ["grace", "", 42, None, ["ada"]])
-async def test_client_supplied_username_is_ignored(connect, logged_in, claimed):
-    """Whatever "username" a frame claims, the message is signed with the session's user."""
-    ada, _ = await connect(LOBBY, headers=logged_in["ada"].headers)
-    grace, _ = await connect(LOBBY, headers=logged_in["grace"].headers)
-    await ada.send_json_to({"message": "it's me, grace", "username": claimed})
-    assert (await grace.receive_json_from(timeout=2))["username"] == "ada"
-
-
-async def test_client_supplied_type_does_not_choose_the_handler(connect, logged_in):
-    """A frame's "type" is not used as the channel-layer event type: it is a plain message."""
-    ada, _ = await connect(LOBBY, headers=logged_in["ada"].headers)
-    await ada.send_json_to({"type": "websocket.disconnect", "message": "still a message"})
-    assert (await ada.receive_json_from(timeout=2))["message"] == "still a message"
-
-
-async def test_message_is_trimmed(connect, logged_in):
-    """White space around a message is removed before it is relayed."""
-    ada, _ = await connect(LOBBY, headers=logged_in["ada"].headers)
-    await ada.send_json_to({"message": "  hi  \n"})
-    assert (await ada.receive_json_from(timeout=2))["message"] == "hi"
-
-
-async def test_message_of_2000_characters_is_relayed(connect, logged_in):
-    """The longest message allowed (2000 characters after trimming) goes through."""
-    ada, _ = await connect(LOBBY, headers=logged_in["ada"].headers)
-    await ada.send_json_to({"message": "é" * 2000})
-    assert (await ada.receive_json_from(timeout=2))["message"] == "é" * 2000
-
-
-async def test_anonymous_handshake_is_refused(connect, logged_in):
-    """A handshake without a session cookie is refused (Daphne answers HTTP 403)."""
-    _, connected = await connect(LOBBY)
-    assert not connected
-
-
-@pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1.evil.example"])
-async def test_foreign_origin_is_refused_even_with_a_valid_session(connect, logged_in, origin):
-    """A page on another site cannot use the visitor's session cookie to open a socket here."""
-    _, connected = await connect(LOBBY, origin=origin, headers=logged_in["ada"].headers)
-    assert not connected
-
-
-async def test_missing_origin_is_refused_even_with_a_valid_session(logged_in):
-    """A handshake with no Origin header is refused, cookie or not (browsers always send one)."""
-    from channels.testing import WebsocketCommunicator
-
-    from config.asgi import application
-
-    socket = WebsocketCommunicator(application, LOBBY, headers=logged_in["ada"].headers)
-    connected, _ = await socket.connect()
-    assert not connected
-    await socket.disconnect()
-
-
-async def test_unknown_session_cookie_is_refused(connect, logged_in):
-    """A session key the server never issued counts as anonymous, so it is refused."""
-    _, connected = await connect(LOBBY, headers=session_headers("no-such-session-key"))
-    assert not connected
-
-
-@database_sync_to_async
-def expire_session(headers):
-    """Move a session's expiry date into the past, as two weeks of idleness would."""
-    session_key = headers[0][1].decode().split("=", 1)[1]
-    past = timezone.now() - timedelta(seconds=1)
-    Session.objects.filter(session_key=session_key).update(expire_date=past)
-
-
-async def test_expired_session_cookie_is_refused(connect, logged_in):
-    """A session past its expiry date counts as anonymous, so it is refused."""
-    await expire_session(logged_in["ada"].headers)
-    _, connected = await connect(LOBBY, headers=logged_in["ada"].headers)
-    assert not connected
-
-
-@database_sync_to_async
-def deactivate(user):
-    """Mark a user inactive, as an admin who bans them does."""
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-
-
-async def test_inactive_user_is_refused(connect, logged_in):
-    """A session of a user marked inactive counts as anonymous, so it is refused."""
-    await deactivate(logged_in["ada"].user)
-    _, connected = await connect(LOBBY, headers=logged_in["ada"].headers)
-    assert not connected
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/ws/chat/café/",
-        "/ws/chat/" + "a" * 51 + "/",
-        "/ws/chat/a.b/",
-        "/ws/chat/a b/",
-        "/ws/chat//",
-        "/ws/chat/lobby",
-        "/ws/chat/lobby/extra/",
-        "/ws/nowhere/",
-    ],
-)
-async def test_invalid_room_name_is_refused_even_when_logged_in(connect, logged_in, path):
-    """A path that is not /ws/chat/<1-50 of A-Z a-z 0-9 _ ->/ is refused at the handshake."""
-    _, connected = await connect(path, headers=logged_in["ada"].headers)
-    assert not connected
-
-
-async def test_longest_room_name_is_accepted(connect, logged_in):
-    """A room name of 50 characters is accepted."""
-    _, connected = await connect("/ws/chat/" + "a" * 50 + "/", headers=logged_in["ada"].headers)
-    assert connected
-
-
-async def test_open_socket_keeps_its_user_after_http_logout(connect, logged_in):
-    """scope["user"] is read once, at the handshake: after an HTTP logout the socket still
-    sends as that user."""
-    ada, _ = await connect(LOBBY, headers=logged_in["ada"].headers)
-    response = await sync_to_async(logged_in["ada"].client.post)("/accounts/logout/")
-    assert response.status_code == 302
-    await ada.send_json_to({"message": "still here"})
-    assert (await ada.receive_json_from(timeout=2))["username"] == "ada"
-
-
-async def test_new_handshake_after_http_logout_is_refused(connect, logged_in):
-    """Logging out deletes the session, so the same cookie opens no new socket."""
-    await sync_to_async(logged_in["ada"].client.post)("/accounts/logout/")
-    _, connected = await connect(LOBBY, headers=logged_in["ada"].headers)
-    assert not connected
-
-
+# (frame as sent, error code the sender gets back). Frames are raw text or bytes so that
+# anything a real client could send can be sent, the empty text frame included.
 BAD_FRAMES = [
-    pytest.param({"text_data": "hello"}, "invalid_json", id="not-json"),
-    pytest.param({"text_data": "[1, 2]"}, "not_an_object", id="array"),
-    pytest.param({"text_data": '"hello"'}, "not_an_object", id="string"),
-    pytest.param({"text_data": "null"}, "not_an_object", id="null"),
-    pytest.param({"text_data": '{"text": "hi"}'}, "missing_message", id="missing"),
-    pytest.param({"text_data": '{"message": 42}'}, "invalid_message", id="number"),
-    pytest.param({"text_data": '{"message": null}'}, "invalid_message", id="null-message"),
-    pytest.param({"text_data": '{"message": ["hi"]}'}, "invalid_message", id="list-message"),
-    pytest.param({"text_data": '{"message": " \\n\\t "}'}, "blank_message", id="blank"),
-    pytest.param({"text_data": '{"message": "%s"}' % ("x" * 2001)}, "message_too_long", id="long"),
-    pytest.param({"bytes_data": b'{"message": "hi"}'}, "binary_frame", id="binary"),
+    pytest.param("not json", "invalid_json", id="not-json"),
+    pytest.param("", "invalid_json", id="empty-text-frame"),
+    pytest.param("[1, 2]", "not_an_object", id="list"),
+    pytest.param('"hi"', "not_an_object", id="string"),
+    pytest.param("42", "not_an_object", id="number"),
+    pytest.param("null", "not_an_object", id="null"),
+    pytest.param('{"username": "ada"}', "missing_message", id="missing-message"),
+    pytest.param('{"message": 42}', "invalid_message", id="number-message"),
+    pytest.param('{"message": null}', "invalid_message", id="null-message"),
+    pytest.param('{"message": ["hi"]}', "invalid_message", id="list-message"),
+    pytest.param('{"message": ""}', "blank_message", id="empty-message"),
+    pytest.param('{"message": " \\n\\t "}', "blank_message", id="whitespace-message"),
+    pytest.param(json.dumps({"message": "x" * 2001}), "message_too_long", id="2001-chars"),
+    pytest.param(b'{"message": "hi"}', "binary_frame", id="binary-frame"),
+    pytest.param("[" * 5000, "too_deeply_nested", id="deeply-nested"),
 ]
 
 
-@pytest.mark.parametrize("frame, code", BAD_FRAMES)
-async def test_bad_frame_gets_an_error_frame(connect, logged_in, frame, code):
-    """Bad input gets {"type": "error", "error": <code>, "detail": <sentence>} back."""
-    ada, _ = await connect(LOBBY, headers=logged_in["ada"].headers)
-    await ada.send_to(**frame)
-    reply = await ada.receive_json_from(timeout=2)
-    assert (reply["type"], reply["error"], bool(reply["detail"])) == ("error", code, True)
+async def send_frame(socket, frame):
+    """Send one raw frame: str as a text frame, bytes as a binary frame."""
+    key = "bytes" if isinstance(frame, bytes) else "text"
+    await socket.send_input({"type": "websocket.receive", key: frame})
+
+
+@pytest.fixture
+def room(connect, logged_in):
+    """Open sockets in one room as alice, bob, carol (`count` of them); a new room per test."""
+
+    async def open_room(name, count=2):
+        sockets = []
+        for username in ["alice", "bob", "carol"][:count]:
+            headers = logged_in[username].headers
+            socket, connected = await connect(f"/ws/chat/{name}/", headers=headers)
+            assert connected
+            sockets.append(socket)
+        return sockets
+
+    return open_room
+
+
+async def test_message_reaches_every_member_including_the_sender(room):
+    """Everyone in the room, the sender too, gets the message frame exactly as DESIGN says."""
+    alice, bob = await room("relay")
+    await alice.send_json_to({"message": "hello"})
+    expected = {"type": "message", "room": "relay", "username": "alice", "message": "hello"}
+    assert [await alice.receive_json_from(), await bob.receive_json_from()] == [expected] * 2
+
+
+async def test_message_does_not_reach_another_room(room):
+    """A socket in another room hears nothing."""
+    (alice,) = await room("here", count=1)
+    (elsewhere,) = await room("there", count=1)
+    await alice.send_json_to({"message": "hello"})
+    await alice.receive_json_from()
+    assert await elsewhere.receive_nothing(timeout=0.2)
+
+
+async def test_message_is_trimmed(room):
+    """White space around the message is removed before it is relayed."""
+    (alice,) = await room("trim", count=1)
+    await alice.send_json_to({"message": "  \n hello there \t "})
+    assert (await alice.receive_json_from())["message"] == "hello there"
+
+
+async def test_unicode_message_is_relayed_unchanged(room):
+    """Text outside ASCII reaches the room character for character."""
+    (alice,) = await room("unicode", count=1)
+    text = "café – Ελληνικά – 日本語 – 🎉"
+    await alice.send_json_to({"message": text})
+    assert (await alice.receive_json_from())["message"] == text
+
+
+async def test_messages_arrive_in_the_order_they_were_sent(room):
+    """Twenty messages from one sender reach another member in order."""
+    alice, bob = await room("order")
+    for number in range(20):
+        await alice.send_json_to({"message": str(number)})
+    received = [(await bob.receive_json_from())["message"] for _ in range(20)]
+    assert received == [str(number) for number in range(20)]
+
+
+async def test_2000_characters_are_accepted(room):
+    """A message of exactly 2000 characters is relayed in full."""
+    (alice,) = await room("longest", count=1)
+    await alice.send_json_to({"message": "x" * 2000})
+    assert (await alice.receive_json_from())["message"] == "x" * 2000
+
+
+async def test_length_limit_applies_after_trimming(room):
+    """2000 characters wrapped in spaces are accepted: the limit counts the trimmed text."""
+    (alice,) = await room("padded", count=1)
+    await alice.send_json_to({"message": "   " + "x" * 2000 + "   "})
+    assert (await alice.receive_json_from())["type"] == "message"
+
+
+async def test_message_is_signed_with_the_session_user(room):
+    """The name on a message comes from the sender's session: bob's message says "bob"."""
+    alice, bob = await room("signed")
+    await bob.send_json_to({"message": "hi"})
+    assert (await alice.receive_json_from())["username"] == "bob"
+
+
+@pytest.mark.parametrize("claimed", ["alice", "  ", "n" * 31, 42, None, ["alice"]])
+async def test_client_username_is_ignored(room, claimed):
+    """A "username" in the frame, whatever it holds, changes nothing: no error, no impostor."""
+    alice, bob = await room("impostor")
+    await bob.send_json_to({"message": "I am Alice", "username": claimed})
+    assert (await alice.receive_json_from())["username"] == "bob"
+
+
+async def test_open_socket_keeps_its_user_after_http_logout(room, logged_in):
+    """scope["user"] is fixed at the handshake: after an HTTP logout the socket still sends."""
+    (alice,) = await room("logout", count=1)
+    await sync_to_async(logged_in["alice"].client.post)("/accounts/logout/")
+    await alice.send_json_to({"message": "still here"})
+    assert (await alice.receive_json_from())["username"] == "alice"
 
 
 @pytest.mark.parametrize("frame, code", BAD_FRAMES)
-async def test_bad_frame_leaves_the_socket_open(connect, logged_in, frame, code):
-    """After an error frame, the same socket still sends and receives messages."""
-    ada, _ = await connect(LOBBY, headers=logged_in["ada"].headers)
-    await ada.send_to(**frame)
-    await ada.receive_json_from(timeout=2)
-    await ada.send_json_to({"message": "after the error"})
-    assert (await ada.receive_json_from(timeout=2))["message"] == "after the error"
+async def test_bad_frame_gets_an_error_frame_with_its_code(room, frame, code):
+    """The sender gets {"type": "error", "error": <code>, "detail": ...} for bad input."""
+    (alice,) = await room("errors", count=1)
+    await send_frame(alice, frame)
+    reply = await alice.receive_json_from()
+    assert (sorted(reply), reply["type"], reply["error"]) == (
+        ["detail", "error", "type"],
+        "error",
+        code,
+    )
 
 
 @pytest.mark.parametrize("frame, code", BAD_FRAMES)
-async def test_bad_frame_reaches_nobody_else(connect, logged_in, frame, code):
-    """The room sees nothing of a bad frame, not even its error."""
-    ada, _ = await connect(LOBBY, headers=logged_in["ada"].headers)
-    grace, _ = await connect(LOBBY, headers=logged_in["grace"].headers)
-    await ada.send_to(**frame)
-    await ada.receive_json_from(timeout=2)
-    assert await grace.receive_nothing(timeout=0.2)
+async def test_error_detail_is_a_sentence(room, frame, code):
+    """The error frame's detail is a sentence a person can read."""
+    (alice,) = await room("details", count=1)
+    await send_frame(alice, frame)
+    detail = (await alice.receive_json_from())["detail"]
+    assert len(detail.split()) > 3 and detail.endswith(".")
+
+
+@pytest.mark.parametrize("frame, code", BAD_FRAMES)
+async def test_bad_frame_reaches_nobody_else(room, frame, code):
+    """Nothing of a bad frame reaches the other members of the room: not even the error."""
+    alice, bob = await room("quiet")
+    await send_frame(alice, frame)
+    await alice.receive_json_from()
+    assert await bob.receive_nothing(timeout=0.1)
+
+
+@pytest.mark.parametrize("frame, code", BAD_FRAMES)
+async def test_socket_stays_open_after_a_bad_frame(room, frame, code):
+    """After the error frame, a good message from the same socket still reaches the room."""
+    alice, bob = await room("recover")
+    await send_frame(alice, frame)
+    await alice.receive_json_from()
+    await alice.send_json_to({"message": "still here"})
+    assert (await bob.receive_json_from())["message"] == "still here"
+
+
+@pytest.mark.parametrize(
+    "client_type", ["websocket.disconnect", "websocket.close", "websocket.send", "chat_message"]
+)
+async def test_client_type_key_cannot_choose_the_event(room, client_type):
+    """A "type" key from the client is ignored: the message is relayed as any other."""
+    alice, bob = await room("typed")
+    await alice.send_json_to({"type": client_type, "message": "x", "username": "mallory"})
+    expected = {"type": "message", "room": "typed", "username": "alice", "message": "x"}
+    assert await bob.receive_json_from() == expected
+
+
+async def test_client_disconnect_type_does_not_close_the_socket(room):
+    """{"type": "websocket.disconnect"} from the client does not end its connection."""
+    (alice,) = await room("staying", count=1)
+    await alice.send_json_to({"type": "websocket.disconnect", "message": "x"})
+    await alice.receive_json_from()
+    await alice.send_json_to({"message": "after"})
+    assert (await alice.receive_json_from())["message"] == "after"
+
+
+async def test_nothing_is_sent_without_a_message(room):
+    """Joining a room sends nothing: the server speaks only when someone writes."""
+    (alice,) = await room("silent", count=1)
+    assert await alice.receive_nothing(timeout=0.2)
+
+
+async def test_room_goes_on_after_a_member_leaves(room):
+    """After one member disconnects, the others still chat."""
+    alice, bob, carol = await room("leaving", count=3)
+    await carol.disconnect()
+    await alice.send_json_to({"message": "still here?"})
+    assert (await bob.receive_json_from())["message"] == "still here?"
