@@ -1,4 +1,4 @@
-"""Channel capacity and expiry: what the in-memory layer does with a burst it cannot hold."""
+"""The in-memory layer: what it drops (capacity, expiry), and what it cannot reach."""
 
 import asyncio
 import time
@@ -107,3 +107,12 @@ async def test_expired_message_takes_its_channel_out_of_every_group(monkeypatch)
     # so message 2 goes to nobody: the channel ends up with nothing to read.
     await layer.group_send("chat.room.stuck", chat_event(2))
     assert await queued(layer, channel) == 0
+
+
+async def test_two_in_memory_layers_share_no_groups():
+    """Two processes build two layers; a group_send on one never reaches a member of the other."""
+    first_process, second_process = InMemoryChannelLayer(), InMemoryChannelLayer()
+    channel = await first_process.new_channel()
+    await first_process.group_add("chat.room.lobby", channel)
+    await second_process.group_send("chat.room.lobby", chat_event(0))
+    assert await queued(first_process, channel) == 0
