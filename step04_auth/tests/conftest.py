@@ -82,12 +82,13 @@ class Server:
             capture_output=True,
         )
 
-    def start(self):
-        """Start the server and wait until it accepts connections."""
+    def start(self, *command):
+        """Start the server (`manage.py runserver` unless told otherwise) and wait for it."""
         self.manage("migrate", "--noinput")
+        command = command or ("manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
+                [sys.executable, *command],
                 cwd=STEP_DIR,
                 env=self.env,
                 stdout=log,
