@@ -1,0 +1,20 @@
+"""ASGI entry point: HTTP goes to Django, through the same views and URLs as wsgi.py."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+# Set Django up before importing anything that touches models or settings.
+django_asgi_app = get_asgi_application()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+
+if settings.DEBUG:
+    # `runserver` serves static files itself; this lets `daphne config.asgi:application` do it
+    # on a laptop too. In production, collect them and let the proxy (or WhiteNoise) serve them.
+    django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
+
+application = django_asgi_app
