@@ -82,12 +82,13 @@ class Server:
             capture_output=True,
         )
 
-    def start(self):
-        """Start the server and wait until it accepts connections."""
+    def start(self, *command):
+        """Start the server (`manage.py runserver` unless told otherwise) and wait for it."""
         self.manage("migrate", "--noinput")
+        command = command or ("manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
+                [sys.executable, *command],
                 cwd=STEP_DIR,
                 env=self.env,
                 stdout=log,
@@ -205,17 +206,24 @@ def session_headers(session_key):
 
 
 @pytest.fixture
-def logged_in(django_user_model):
-    """ada and grace, each logged in with a session of their own, by username."""
-    logins = {}
-    for username in ("ada", "grace"):
+def log_in(django_user_model):
+    """A function: create a user with this username and log it in (sync code only)."""
+
+    def create(username):
         # No password: force_login needs none.
         user = django_user_model.objects.create_user(username)
         client = Client()
         client.force_login(user)
         session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
-        logins[username] = Login(user, client, session_headers(session_key))
-    return logins
+        return Login(user, client, session_headers(session_key))
+
+    return create
+
+
+@pytest.fixture
+def logged_in(log_in):
+    """alice, bob and carol, each logged in with a session of their own, by username."""
+    return {username: log_in(username) for username in ("alice", "bob", "carol")}
 
 
 @pytest.fixture(scope="module")
@@ -252,38 +260,7 @@ def log_in_over_http(server, username, password):
     return f"{settings.SESSION_COOKIE_NAME}={cookies[settings.SESSION_COOKIE_NAME]}"
 
 
-@pytest.fixture
-def new_page(browser):
-    """Open pages, each in a browser context of its own (own cookies); all closed after the test."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context()
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-# Private inboxes (this step): any user logged in by username, and their inbox sockets.
-
-
-@pytest.fixture
-def log_in(django_user_model):
-    """A function: create a user with this username and log it in (sync code only)."""
-
-    def create(username):
-        user = django_user_model.objects.create_user(username)
-        client = Client()
-        client.force_login(user)
-        session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
-        return Login(user, client, session_headers(session_key))
-
-    return create
+# Private inboxes (this step): inbox sockets for logged-in users.
 
 
 @pytest.fixture

@@ -13,13 +13,20 @@ MARKUP = "<img src=x onerror=\"document.title='pwned'\">"
 
 
 @pytest.fixture
-def no_js_page(browser):
-    """A page with JavaScript turned off (its own cookies), closed after the test."""
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def new_page(browser):
+    """Open pages, each in a context of its own (own cookies, JavaScript on or off)."""
+    contexts = []
+
+    def open_page(javascript=True):
+        context = browser.new_context(java_script_enabled=javascript)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 def open_inbox(page, server, username, live=True):
@@ -120,16 +127,18 @@ def test_refused_message_is_shown_as_not_sent(demo_daphne, page):
     assert page.inner_text("#log li.error") == "Not sent: There is no user named 'nobody'."
 
 
-def test_form_without_javascript_lands_back_on_the_inbox(demo_daphne, no_js_page):
+def test_form_without_javascript_lands_back_on_the_inbox(demo_daphne, new_page):
     """With JavaScript off the form posts; the browser lands on /inbox/ with the message listed."""
+    no_js_page = new_page(javascript=False)
     open_inbox(no_js_page, demo_daphne, "ada", live=False)
     send_with_the_form(no_js_page, "grace", "posted without JavaScript")
     no_js_page.wait_for_url(f"{demo_daphne.url}/inbox/")
     assert shown(no_js_page, "posted without JavaScript").count() == 1
 
 
-def test_form_without_javascript_reaches_the_recipient_live(demo_daphne, no_js_page, page):
+def test_form_without_javascript_reaches_the_recipient_live(demo_daphne, page, new_page):
     """A message posted by a browser without JavaScript reaches grace's open page live."""
+    no_js_page = new_page(javascript=False)
     open_inbox(page, demo_daphne, "grace")
     open_inbox(no_js_page, demo_daphne, "ada", live=False)
     send_with_the_form(no_js_page, "grace", "no script needed")
