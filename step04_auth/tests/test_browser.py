@@ -92,3 +92,15 @@ def test_logout_button_lands_on_the_login_page(daphne, page):
     page.wait_for_url(f"{daphne.url}/accounts/login/")
     page.goto(f"{daphne.url}/chat/leaving/")
     assert page.url == f"{daphne.url}/accounts/login/?next=/chat/leaving/"
+
+
+def test_logout_in_another_tab_leaves_the_open_room_sending(daphne, page):
+    """After a logout in a second tab, the first tab's open socket still sends as ada."""
+    open_room(page, daphne, "trap")
+    second_tab = page.context.new_page()
+    second_tab.goto(f"{daphne.url}/chat/trap/")
+    second_tab.click("#logout")
+    second_tab.wait_for_url(f"{daphne.url}/accounts/login/")
+    say(page, "sent after logging out")
+    page.wait_for_selector("#log li.message")
+    assert page.inner_text("#log li.message") == "ada: sent after logging out"

@@ -1,12 +1,13 @@
 """A real Daphne (manage.py runserver) with the demo users, and real WebSocket clients."""
 
 import json
+import re
 
 import pytest
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, log_in_over_http
+from tests.conftest import DEMO_PASSWORDS, STEP_DIR, log_in_over_http
 
 pytestmark = pytest.mark.live
 
@@ -110,3 +111,29 @@ def test_live_bad_input_and_refusals_leave_no_traceback_in_the_log(daphne, cooki
         with pytest.raises(InvalidStatus):
             handshake(daphne, cookie, *attempt.values)
     assert "Traceback" not in daphne.log()
+
+
+# The lines the README's terminal session types, in order.
+README_TYPED = [
+    '{"message": "hi, I am ada"}',
+    '{"message": "I am grace now", "username": "grace"}',
+    "not json",
+]
+
+
+def readme_terminal_session():
+    """The README's `course.py ws --login ada` session: the lines typed, the frames printed."""
+    readme = (STEP_DIR / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"This is what it printed here:\n\n```text\n(.*?)```", readme, re.S).group(1)
+    typed = [line for line in README_TYPED if f"`{line}`" in readme]
+    return typed, [line[2:] for line in block.splitlines() if line.startswith("< ")]
+
+
+def test_live_readme_terminal_session_prints_what_the_readme_shows(daphne, cookie):
+    """Typing the README's lines as ada gets exactly the frames the README prints."""
+    typed, printed = readme_terminal_session()
+    with join(daphne, "lobby", cookie["ada"]) as ada:
+        for line in typed:
+            ada.send(line)
+        received = [ada.recv(timeout=5) for _ in typed]
+    assert (typed, received) == (README_TYPED, printed)
