@@ -224,3 +224,14 @@ async def test_socket_stays_open_after_a_bad_frame(inbox, logged_in, frame, code
     await alice.receive_json_from(timeout=2)
     await alice.send_json_to({"to": "bob", "message": "still here"})
     assert (await alice.receive_json_from(timeout=2))["message"] == "still here"
+
+
+async def test_reply_reaches_the_original_sender(inbox, logged_in):
+    """bob's reply to alice travels the same way as her message: the direction does not matter."""
+    alice = await inbox(logged_in["alice"])
+    bob = await inbox(logged_in["bob"])
+    await alice.send_json_to({"to": "bob", "message": "lunch?"})
+    await alice.receive_json_from(timeout=2)
+    await bob.receive_json_from(timeout=2)
+    await bob.send_json_to({"to": "alice", "message": "yes"})
+    assert (await alice.receive_json_from(timeout=2))["message"] == "yes"

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.db import connection
 from django.test import AsyncClient, Client
 from django.utils.html import escape
 
@@ -215,3 +216,8 @@ def test_anonymous_form_post_saves_nothing(client, logged_in):
     """An anonymous POST saves no message."""
     client.post(SEND, {"to": "bob", "message": "hi"})
     assert PrivateMessage.objects.count() == 0
+
+
+def test_requests_run_in_autocommit():
+    """ATOMIC_REQUESTS is off: a row is committed when create() returns, before delivery."""
+    assert connection.settings_dict["ATOMIC_REQUESTS"] is False
