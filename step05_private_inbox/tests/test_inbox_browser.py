@@ -143,3 +143,10 @@ def test_form_without_javascript_reaches_the_recipient_live(demo_daphne, page, n
     open_inbox(no_js_page, demo_daphne, "ada", live=False)
     send_with_the_form(no_js_page, "grace", "no script needed")
     assert shown(page, "no script needed").inner_text().endswith("ada → grace: no script needed")
+
+
+def test_page_without_javascript_says_live_updates_are_off(demo_daphne, new_page):
+    """Without JavaScript nothing connects, and the status says so instead of "connecting"."""
+    no_js_page = new_page(javascript=False)
+    open_inbox(no_js_page, demo_daphne, "ada", live=False)
+    assert no_js_page.inner_text("#status") == "off"
