@@ -85,6 +85,12 @@ def test_send_button_is_disabled_once_disconnected(daphne, page):
     assert page.is_disabled("#send")
 
 
+def test_logout_button_sits_in_the_account_line(daphne, page):
+    """The logout form stays inside the account line (a <form> in a <p> would end the <p>)."""
+    open_room(page, daphne, "layout")
+    assert page.locator(".account #logout").count() == 1
+
+
 def test_logout_button_lands_on_the_login_page(daphne, page):
     """The page's Log out button (a POST with the CSRF token) logs out and shows the login form."""
     open_room(page, daphne, "leaving")
