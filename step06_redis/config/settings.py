@@ -131,8 +131,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"dropped_as_warning": {"()": "chat.logging.DroppedMessagesAsWarning"}},
+    "formatters": {"level": {"format": "{levelname} {name}: {message}", "style": "{"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["dropped_as_warning"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["dropped_as_warning"],
+            "formatter": "level",
+        },
     },
     "loggers": {
         "channels_redis": {"handlers": ["console"], "level": "INFO", "propagate": False},
