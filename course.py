@@ -1,0 +1,537 @@
+#!/usr/bin/env python3
+"""The course's helper: run a step, test the steps, diff two steps, talk to a WebSocket.
+
+Standard library only: it runs before any virtualenv exists. Commands that need Django or
+websockets first make `.venv` from pyproject.toml (once, and again when pyproject.toml changes),
+then run again inside it.
+"""
+
+import argparse
+import hashlib
+import http.cookiejar
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import venv
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+PYPROJECT = ROOT / "pyproject.toml"
+VENV = ROOT / ".venv"
+VENV_PYTHON = VENV / "bin" / "python"
+STAMP = VENV / ".course-stamp"
+
+DEFAULT_STEP = "3"
+REDIS_STEP = "step06_redis"
+DEMO_USERS = Path("accounts", "management", "commands", "demo_users.py")
+FAST = "not live and not browser"
+DIFF_IGNORE = shutil.ignore_patterns(
+    "__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", "db.sqlite3*"
+)
+PYTEST_EXIT = {
+    2: "was interrupted",
+    3: "hit an internal error",
+    4: "was given arguments it does not understand",
+    5: "collected no tests",
+}
+REDIS_HELP = (
+    "Step 6 needs Redis, and there is no redis-server on PATH and no REDIS_URL set. Start one: "
+    "`docker compose up -d redis` in step06_redis, or install it (Debian/Ubuntu: "
+    "`sudo apt-get install redis-server`; macOS: `brew install redis`), or set REDIS_URL."
+)
+
+
+# Steps -------------------------------------------------------------------------------------
+
+
+def steps():
+    """Every step folder that exists, in order."""
+    return sorted(path for path in ROOT.glob("step[0-9][0-9]_*") if path.is_dir())
+
+
+def find_step(name):
+    """The step folder NAME means: `3`, `03`, `step03` or the folder name `step03_groups`."""
+    name = Path(name).name
+    number = re.fullmatch(r"(?:step)?(\d{1,2})", name)
+    for folder in steps():
+        if folder.name == name or (number and int(number[1]) == int(folder.name[4:6])):
+            return folder
+    known = ", ".join(folder.name for folder in steps()) or "none yet"
+    sys.exit(f"There is no step {name!r}. The steps here are: {known}.")
+
+
+# Set-up: .venv -----------------------------------------------------------------------------
+
+
+def requirements():
+    """The runtime and test dependencies that pyproject.toml lists."""
+    import tomllib
+
+    project = tomllib.loads(PYPROJECT.read_text())["project"]
+    return project["dependencies"] + project["optional-dependencies"]["test"]
+
+
+def pyproject_hash():
+    """What the install stamp holds: the hash of the pyproject.toml it was made from."""
+    return hashlib.sha256(PYPROJECT.read_bytes()).hexdigest()
+
+
+def bootstrap():
+    """Make or refresh .venv if pyproject.toml changed since, then run this command inside it."""
+    if Path(sys.prefix).resolve() == VENV.resolve():
+        return
+    if not (STAMP.exists() and STAMP.read_text().strip() == pyproject_hash()):
+        install()
+    os.execv(VENV_PYTHON, [str(VENV_PYTHON), str(ROOT / "course.py"), *sys.argv[1:]])
+
+
+def install():
+    """Create .venv if needed and pip install the course's dependencies into it."""
+    print("Setting up .venv with the dependencies in pyproject.toml (the first time takes a while)")
+    if not VENV_PYTHON.exists():
+        try:
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        except subprocess.CalledProcessError:
+            shutil.rmtree(VENV, ignore_errors=True)
+            sys.exit(
+                "Could not create .venv: this Python has no ensurepip "
+                "(Debian/Ubuntu: `sudo apt-get install python3-venv`, then try again)."
+            )
+    pip = [VENV_PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    result = subprocess.run([*pip, *requirements()], capture_output=True, text=True)
+    if result.returncode:
+        print(result.stdout + result.stderr, file=sys.stderr)
+        sys.exit("pip install into .venv failed (its output is above).")
+    STAMP.write_text(pyproject_hash() + "\n")
+
+
+# Child processes ---------------------------------------------------------------------------
+
+
+def start(command, cwd, **options):
+    """Start a command in a folder, showing it as a learner would type it there."""
+    command = [str(part) for part in command]
+    shown = ["python", *command[1:]] if command[0] == sys.executable else command
+    print(f"[{cwd.name}] {shlex.join(shown)}", flush=True)
+    return subprocess.Popen(command, cwd=cwd, **options)
+
+
+def manage(step, *args):
+    """Run a management command in a step and wait for it; exit if it fails."""
+    code = start([sys.executable, "manage.py", *args], step).wait()
+    if code:
+        sys.exit(f"`manage.py {' '.join(args)}` failed in {step.name} (exit code {code}).")
+
+
+def wait_all(processes, seconds):
+    """Wait up to SECONDS in all for the processes to exit."""
+    deadline = time.monotonic() + seconds
+    for process in processes:
+        try:
+            process.wait(timeout=max(0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def stop(processes, grace):
+    """Stop children: let them finish what Ctrl-C started, then interrupt them, then kill them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    wait_all(processes, grace)
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    wait_all(processes, 5)
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def interrupt(signum, frame):
+    """Treat SIGTERM like Ctrl-C, so that children are stopped the same way."""
+    raise KeyboardInterrupt
+
+
+# run ---------------------------------------------------------------------------------------
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, process, seconds=30):
+    """Wait until something accepts connections on PORT; False if PROCESS exits first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def start_redis(step, processes):
+    """Start a private redis-server on a free port; return its URL."""
+    port = free_port()
+    command = ["redis-server", "--port", port, "--bind", "127.0.0.1"]
+    command += ["--save", "", "--appendonly", "no"]
+    redis = start(command, step, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    processes.append(redis)
+    if not wait_for_port(port, redis, seconds=10):
+        sys.exit(f"redis-server did not start on port {port} (exit code {redis.poll()}).")
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def redis_url(step, processes):
+    """REDIS_URL from the environment, else a Redis of our own, else exit saying how to get one."""
+    if os.environ.get("REDIS_URL"):
+        print(f"Using REDIS_URL={os.environ['REDIS_URL']}")
+        return os.environ["REDIS_URL"]
+    if not shutil.which("redis-server"):
+        sys.exit(REDIS_HELP)
+    return start_redis(step, processes)
+
+
+def serve(step, port, processes):
+    """Start the step's server(s): one runserver, or two processes sharing Redis for step 6."""
+    if step.name != REDIS_STEP:
+        server = start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"], step)
+        processes.append(server)
+        if wait_for_port(port, server):
+            print(f"\nOpen http://127.0.0.1:{port}/ in your browser. Ctrl-C stops the server.\n")
+        return
+    env = {**os.environ, "REDIS_URL": redis_url(step, processes)}
+    ports = [port, port + 1]
+    for each in ports:
+        label = {"PROCESS_LABEL": f"server-{each}"}
+        command = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{each}"]
+        processes.append(start(command, step, env={**env, **label}))
+    if all(wait_for_port(each, server) for each, server in zip(ports, processes[-2:], strict=True)):
+        print(
+            f"\nopen http://127.0.0.1:{port}/ and http://127.0.0.1:{port + 1}/ in two tabs\n"
+            "(cookies are per host, not per port: to be two users at once, open the second in "
+            f"a private window, or as http://localhost:{port + 1}/). Ctrl-C stops everything.\n"
+        )
+
+
+def wait_any(processes):
+    """Wait until a child exits; say which one and return its exit code (1 if it was 0)."""
+    while True:
+        for process in processes:
+            if process.poll() is not None:
+                command = shlex.join(process.args)
+                print(f"Stopped: `{command}` exited with code {process.returncode}.")
+                return process.returncode or 1
+        time.sleep(0.2)
+
+
+def cmd_run(args):
+    """Migrate a step, create its demo users if it has any, and serve it until Ctrl-C."""
+    step = find_step(args.step)
+    manage(step, "migrate", "--noinput")
+    if (step / DEMO_USERS).exists():
+        manage(step, "demo_users")
+    processes = []
+    try:
+        serve(step, args.port, processes)
+        return wait_any(processes)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(processes, grace=3)
+
+
+# test --------------------------------------------------------------------------------------
+
+
+@dataclass
+class StepResult:
+    """What one step's pytest run counted."""
+
+    name: str
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    problem: str = ""
+
+
+def read_junit(path, result):
+    """Fill RESULT's counts from pytest's JUnit XML report, if pytest wrote one."""
+    if not path.exists():
+        return
+    root = ElementTree.parse(path).getroot()
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    tests, failures, errors, skipped = (
+        int(suite.get(key, 0)) for key in ("tests", "failures", "errors", "skipped")
+    )
+    result.failed = failures + errors
+    result.skipped = skipped
+    result.passed = tests - result.failed - skipped
+
+
+def test_step(step, pytest_args):
+    """Run one step's tests with pytest inside the step folder, streaming its output."""
+    print(f"\n=== {step.name} ===", flush=True)
+    result = StepResult(step.name)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp, "junit.xml")
+        command = [sys.executable, "-m", "pytest", f"--junitxml={report}", *pytest_args]
+        process = start(command, step)
+        try:
+            code = process.wait()
+        except KeyboardInterrupt:
+            stop([process], grace=30)
+            raise
+        read_junit(report, result)
+    result.seconds = time.monotonic() - started
+    if code and not result.failed:
+        result.failed = 1
+        reason = PYTEST_EXIT.get(code, "failed")
+        result.problem = f"{step.name}: pytest {reason} (exit code {code})."
+    return result
+
+
+def totals_line(results):
+    """The last line of `test`: `N passed, N failed`, and `, N skipped` when any were."""
+    passed = sum(result.passed for result in results)
+    failed = sum(result.failed for result in results)
+    skipped = sum(result.skipped for result in results)
+    line = f"{passed} passed, {failed} failed"
+    return line + (f", {skipped} skipped" if skipped else "")
+
+
+def print_summary(results):
+    """Print one row per step, the sentences for steps that broke, then the totals line."""
+    width = max([len("step"), *(len(result.name) for result in results)])
+    header = ("step", "passed", "failed", "skipped", "seconds")
+    rows = [(r.name, r.passed, r.failed, r.skipped, f"{r.seconds:.1f}") for r in results]
+    print()
+    for cells in [header, *rows]:
+        print(f"{cells[0]:<{width}}" + "".join(f"{cell:>9}" for cell in cells[1:]))
+    for result in results:
+        if result.problem:
+            print(result.problem)
+    print(totals_line(results))
+
+
+def cmd_test(args):
+    """Run each step's tests in its own process, then print a summary of all of them."""
+    selected = [find_step(name) for name in args.steps] or steps()
+    pytest_args = (["-m", FAST] if args.fast else []) + args.pytest_args
+    results = []
+    try:
+        for step in selected:
+            results.append(test_step(step, pytest_args))
+    except KeyboardInterrupt:
+        print("\nInterrupted.")
+        return 130
+    print_summary(results)
+    return 1 if any(result.failed for result in results) else 0
+
+
+# diff --------------------------------------------------------------------------------------
+
+
+def cmd_diff(args):
+    """Show what changed from step A to step B: the files, then the full diff."""
+    old, new = find_step(args.a), find_step(args.b)
+    if not shutil.which("git"):
+        sys.exit("`diff` uses git (git diff --no-index); install git first.")
+    # Copies without caches and databases, named like the originals so the paths read the same.
+    with tempfile.TemporaryDirectory() as tmp:
+        for step in {old, new}:
+            shutil.copytree(step, Path(tmp, step.name), ignore=DIFF_IGNORE)
+        command = ["git", "diff", "--no-index", "--stat", "--patch", old.name, new.name]
+        code = subprocess.run(command, cwd=tmp).returncode
+    # git diff --no-index exits 1 when the folders differ, which is what we expect.
+    return 0 if code in (0, 1) else code
+
+
+# ws ----------------------------------------------------------------------------------------
+
+
+class KeepRedirects(urllib.request.HTTPRedirectHandler):
+    """Do not follow redirects: after a login POST, the redirect itself means success."""
+
+    def redirect_request(self, *args, **kwargs):
+        """Follow nothing."""
+        return None
+
+
+def cookie(jar, name):
+    """The value of the cookie NAME in JAR, or None."""
+    return next((each.value for each in jar if each.name == name), None)
+
+
+def login(site, credentials):
+    """Log in through the site's login form, like a browser; return the session cookie."""
+    username, _, password = credentials.partition(":")
+    url = f"{site}/accounts/login/"
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), KeepRedirects)
+    try:
+        opener.open(url, timeout=10).close()
+        form = {"username": username, "password": password}
+        form["csrfmiddlewaretoken"] = cookie(jar, "csrftoken") or ""
+        data = urllib.parse.urlencode(form).encode()
+        opener.open(urllib.request.Request(url, data, {"Referer": url}), timeout=10).close()
+    except urllib.error.HTTPError as error:
+        if error.code != 302:
+            sys.exit(f"Could not log in at {url}: HTTP {error.code} {error.reason}.")
+    except urllib.error.URLError as error:
+        sys.exit(f"Could not reach {url}: {error.reason}.")
+    session = cookie(jar, "sessionid")
+    if not session:
+        sys.exit(f"Logging in as {username!r} at {url} failed: wrong username or password?")
+    return session
+
+
+def send_lines(connection, end_of_input):
+    """Send every line typed on stdin as a text frame; set END_OF_INPUT after the last one."""
+    from websockets.exceptions import ConnectionClosed
+
+    try:
+        for line in sys.stdin:
+            connection.send(line.rstrip("\n"))
+    except ConnectionClosed:
+        pass
+    end_of_input.set()
+
+
+def print_frames(connection, end_of_input):
+    """Print frames until the connection closes, closing it a second after input ends."""
+    from websockets.exceptions import ConnectionClosed
+
+    try:
+        while True:
+            try:
+                message = connection.recv(timeout=1)
+            except TimeoutError:
+                # After Ctrl-D, or the end of piped input, answers may still be on their way.
+                if end_of_input.is_set():
+                    connection.close()
+                continue
+            print(f"< {message}" if isinstance(message, str) else f"< {message!r}", flush=True)
+    except ConnectionClosed as closed:
+        code = closed.rcvd.code if closed.rcvd else 1006
+        reason = f" ({closed.rcvd.reason})" if closed.rcvd and closed.rcvd.reason else ""
+        print(f"Connection closed with code {code}{reason}.")
+
+
+def cmd_ws(args):
+    """Talk to a WebSocket: lines typed are sent as text frames, frames received are printed."""
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    url = urllib.parse.urlsplit(args.url)
+    if url.scheme not in ("ws", "wss") or not url.hostname:
+        sys.exit(f"{args.url!r} is not a WebSocket URL; it looks like ws://127.0.0.1:8000/ws/echo/")
+    site = f"{'https' if url.scheme == 'wss' else 'http'}://{url.netloc.rpartition('@')[2]}"
+    origin = args.origin or site
+    headers = {"Cookie": f"sessionid={login(site, args.login)}"} if args.login else {}
+    try:
+        connection = connect(args.url, origin=origin, additional_headers=headers)
+    except InvalidStatus as error:
+        sys.exit(
+            f"The server refused the handshake with HTTP {error.response.status_code} "
+            f"(Origin sent: {origin}; logged in: {'yes' if args.login else 'no'})."
+        )
+    except OSError as error:
+        sys.exit(f"Could not connect to {args.url}: {error}. Is the step running?")
+    end_of_input = threading.Event()
+    with connection:
+        print(f"Connected to {args.url} (Origin: {origin}). Type a line to send it; Ctrl-D quits.")
+        threading.Thread(target=send_lines, args=(connection, end_of_input), daemon=True).start()
+        try:
+            print_frames(connection, end_of_input)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+# Command line ------------------------------------------------------------------------------
+
+
+def parser():
+    """The command line: one subcommand per thing a learner does."""
+    top = argparse.ArgumentParser(
+        prog="python3 course.py",
+        description="Run, test and compare the steps of Real-time Django, step by step.",
+    )
+    top.add_argument(
+        "--no-venv",
+        action="store_true",
+        help="use the Python running this script as it is, instead of making and using .venv",
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="migrate a step and serve it on 127.0.0.1 (default: 3)")
+    run.add_argument("step", nargs="?", default=DEFAULT_STEP, help="3, 03 or step03_groups")
+    run.add_argument("--port", type=int, default=8000, help="port to serve on (default: 8000)")
+    run.set_defaults(handler=cmd_run, needs_venv=True)
+
+    test = commands.add_parser(
+        "test",
+        help="run the steps' tests, each step in its own process",
+        epilog="Arguments after -- go to pytest, e.g. `test 3 -- -x -k room`.",
+    )
+    test.add_argument("steps", nargs="*", help="steps to test (default: all)")
+    test.add_argument("--fast", action="store_true", help=f'only the fast tests: -m "{FAST}"')
+    test.set_defaults(handler=cmd_test, needs_venv=True)
+
+    diff = commands.add_parser("diff", help="show what changed between two steps")
+    diff.add_argument("a", help="the earlier step, e.g. 2")
+    diff.add_argument("b", help="the later step, e.g. 3")
+    diff.set_defaults(handler=cmd_diff, needs_venv=False)
+
+    ws = commands.add_parser("ws", help="talk to a WebSocket from the terminal")
+    ws.add_argument("url", help="e.g. ws://127.0.0.1:8000/ws/echo/")
+    ws.add_argument("--login", metavar="USER:PASSWORD", help="log in over HTTP first")
+    ws.add_argument("--origin", help="Origin header to send (default: the URL's http(s) origin)")
+    ws.set_defaults(handler=cmd_ws, needs_venv=True)
+    return top
+
+
+def main(argv):
+    """Parse the command line, set up .venv if the command needs it, and run the command."""
+    # This runs under whatever python3 the learner has, before any .venv exists.
+    if sys.version_info < (3, 11):  # noqa: UP036
+        sys.exit(f"course.py needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    # Everything after `--` goes to pytest untouched.
+    pytest_args = argv[argv.index("--") + 1 :] if "--" in argv else []
+    argv = argv[: argv.index("--")] if "--" in argv else argv
+    args = parser().parse_args(argv)
+    args.pytest_args = pytest_args
+    if pytest_args and args.command != "test":
+        sys.exit("Only `test` takes arguments after `--` (they go to pytest).")
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        if args.needs_venv and not args.no_venv:
+            bootstrap()
+        return args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
