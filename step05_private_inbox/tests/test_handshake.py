@@ -117,6 +117,20 @@ async def test_inactive_user_is_refused(connect, logged_in):
     assert not connected
 
 
+@database_sync_to_async
+def change_password(user):
+    """Give a user a new password, as the password change form does."""
+    user.set_password("a-brand-new-passphrase")
+    user.save(update_fields=["password"])
+
+
+async def test_session_is_refused_after_a_password_change(connect, logged_in):
+    """A session from before a password change no longer opens a socket."""
+    await change_password(logged_in["alice"].user)
+    _, connected = await connect("/ws/chat/lobby/", headers=logged_in["alice"].headers)
+    assert not connected
+
+
 async def test_session_is_refused_after_http_logout(connect, logged_in):
     """Logging out over HTTP deletes the session: its cookie opens no new socket."""
     await sync_to_async(logged_in["alice"].client.post)("/accounts/logout/")

@@ -59,6 +59,13 @@ def test_empty_inbox_says_so(logged_in):
     assert "No private messages yet." in response.content.decode()
 
 
+def test_to_field_suggests_every_other_user(logged_in):
+    """The "To" field's suggestions are the other users, not the one logged in."""
+    page = logged_in["alice"].client.get(INBOX).content.decode()
+    suggested = re.findall(r'<option value="([^"]*)">', page)
+    assert sorted(suggested) == ["bob", "carol"]
+
+
 async def test_message_sent_while_offline_is_in_the_history(inbox, logged_in):
     """A message sent while bob had no socket open is on his inbox page when he comes back."""
     alice = await inbox(logged_in["alice"])
