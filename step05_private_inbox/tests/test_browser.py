@@ -64,12 +64,12 @@ def test_message_holding_html_shows_as_text(daphne, page, other_page):
     assert shown == ("ada: <img src=x onerror=\"document.title='pwned'\">", 0, "Room markup")
 
 
-def test_page_shows_disconnected_when_the_socket_closes(daphne, page):
-    """When the socket closes, the status says "disconnected" and the log says how to recover."""
+def test_page_shows_disconnected_when_the_server_drops_the_socket(daphne, page):
+    """A frame over Daphne's 1 MiB limit makes the server drop the socket; the page says so."""
     open_room(page, daphne, "closing")
-    page.evaluate("socket.close()")
+    page.evaluate("socket.send('x'.repeat(1024 * 1024 + 1))")
     page.wait_for_selector("#status.disconnected")
-    assert "Reload the page to reconnect" in page.inner_text("#log")
+    assert "Disconnected (code 1006). Reload the page to reconnect." in page.inner_text("#log")
 
 
 def test_error_frame_is_shown_as_not_sent(daphne, page):
@@ -86,6 +86,12 @@ def test_send_button_is_disabled_once_disconnected(daphne, page):
     page.evaluate("socket.close()")
     page.wait_for_selector("#status.disconnected")
     assert page.is_disabled("#send")
+
+
+def test_logout_button_sits_in_the_account_line(daphne, page):
+    """The logout form stays inside the account line (a <form> in a <p> would end the <p>)."""
+    open_room(page, daphne, "layout")
+    assert page.locator(".account #logout").count() == 1
 
 
 def test_logout_button_lands_on_the_login_page(daphne, page):

@@ -1,4 +1,4 @@
-"""Channel capacity and expiry: what the in-memory layer does with a burst it cannot hold."""
+"""The in-memory layer: what it drops (capacity, expiry), and what it cannot reach."""
 
 import asyncio
 import time
@@ -85,27 +85,46 @@ async def test_send_to_a_full_channel_raises_channel_full():
         await layer.send(channel, chat_event(1))
 
 
+class Clock:
+    """A stand-in for the time module, `ahead` seconds in the future."""
+
+    def __init__(self, ahead):
+        self.now = time.time() + ahead
+
+    def time(self):
+        """The pretended present, as time.time() gives it."""
+        return self.now
+
+
 async def test_expired_message_takes_its_channel_out_of_every_group(monkeypatch):
     """A message left unread past `expiry` drops its channel from its groups, silently."""
-    import channels.layers
-
     layer = InMemoryChannelLayer(expiry=60)
     channel = await layer.new_channel()
     await layer.group_add("chat.room.stuck", channel)
     await layer.group_send("chat.room.stuck", chat_event(0))
     await layer.receive(channel)
     await layer.group_send("chat.room.stuck", chat_event(1))  # left unread
-    later = time.time() + 61
-
-    class SixtyOneSecondsLater:
-        """A stand-in for the time module, 61 seconds ahead."""
-
-        @staticmethod
-        def time():
-            return later
-
-    monkeypatch.setattr(channels.layers, "time", SixtyOneSecondsLater)
+    monkeypatch.setattr("channels.layers.time", Clock(ahead=61))
     # Cleaning up drops the stale message 1 and, with it, the channel's group membership,
     # so message 2 goes to nobody: the channel ends up with nothing to read.
     await layer.group_send("chat.room.stuck", chat_event(2))
+    assert await queued(layer, channel) == 0
+
+
+async def test_two_in_memory_layers_share_no_groups():
+    """Two processes build two layers; a group_send on one never reaches a member of the other."""
+    first_process, second_process = InMemoryChannelLayer(), InMemoryChannelLayer()
+    channel = await first_process.new_channel()
+    await first_process.group_add("chat.room.lobby", channel)
+    await second_process.group_send("chat.room.lobby", chat_event(0))
+    assert await queued(first_process, channel) == 0
+
+
+async def test_group_membership_ends_silently_after_a_day(monkeypatch):
+    """Membership lasts `group_expiry` (a day by default): a socket open longer hears nothing."""
+    layer = InMemoryChannelLayer()
+    channel = await layer.new_channel()
+    await layer.group_add("chat.room.lobby", channel)
+    monkeypatch.setattr("channels.layers.time", Clock(ahead=86_400 + 2))
+    await layer.group_send("chat.room.lobby", chat_event(0))
     assert await queued(layer, channel) == 0

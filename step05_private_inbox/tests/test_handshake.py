@@ -48,6 +48,12 @@ async def test_unknown_path_is_refused_at_the_handshake(connect, logged_in, path
     assert not connected
 
 
+async def test_newline_after_the_route_is_refused(connect, logged_in):
+    """re_path checks the whole path, so "$" cannot match before a final newline (%0A)."""
+    _, connected = await connect("/ws/chat/lobby/%0A", headers=logged_in["alice"].headers)
+    assert not connected
+
+
 @pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1.evil.example"])
 async def test_foreign_origin_is_refused(connect, logged_in, origin):
     """A page from another site cannot open a socket, even with the visitor's session cookie."""
