@@ -225,6 +225,14 @@ def test_refused_private_message_is_shown_as_not_sent(daphne, page):
     assert page.inner_text("#log li.error") == "Not sent: There is no user named 'nobody'."
 
 
+def test_refused_private_message_gives_the_text_back(daphne, page):
+    """After an error frame, the refused text is back in the message box, ready to fix."""
+    open_inbox(page, daphne, "ada")
+    send_with_the_form(page, "nobody", "worth keeping")
+    page.wait_for_selector("#log li.error")
+    assert page.input_value("#message") == "worth keeping"
+
+
 def test_inbox_without_javascript_says_live_updates_are_off(daphne, no_js_page):
     """Without JavaScript nothing connects, and the status says so instead of "connecting"."""
     open_inbox(no_js_page, daphne, "ada", live=False)
