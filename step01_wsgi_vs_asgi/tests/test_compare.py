@@ -100,7 +100,7 @@ def test_daphne_sync_view_uses_a_thread_per_request(table):
 @pytest.mark.live
 def test_daphne_is_stopped_when_interrupted():
     """Ctrl-C (KeyboardInterrupt) inside the block still stops the Daphne child process."""
-    with pytest.raises(KeyboardInterrupt), compare.serving_daphne() as port:
+    with pytest.raises(KeyboardInterrupt), compare.serving_daphne(128) as port:
         raise KeyboardInterrupt
     assert refuses_connections(port)
 
