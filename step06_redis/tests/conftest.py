@@ -1,19 +1,32 @@
-"""Fixtures for this step's tests: sockets through the ASGI app, a live Daphne, a browser."""
+"""Fixtures for this step's tests: Redis, sockets through the ASGI app, Daphnes, a browser."""
 
+import http.cookiejar
 import os
+import runpy
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client, override_settings
 
 STEP_DIR = Path(__file__).resolve().parent.parent
 ORIGIN = "http://127.0.0.1:8000"
 CHROMIUM_CANDIDATES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+REDIS_HELP = (
+    "These tests need Redis: install redis-server (Debian/Ubuntu: sudo apt-get install "
+    "redis-server; macOS: brew install redis) and the tests start their own, or start one "
+    "(`docker compose up -d redis` in step06_redis) and set REDIS_URL=redis://127.0.0.1:6379/0"
+)
 
 
 def unavailable(reason):
@@ -51,19 +64,30 @@ async def connect():
 
 
 class Server:
-    """A `manage.py runserver` (Daphne) process on a free port, with its log in a file."""
+    """A `manage.py runserver` (Daphne) process on a free port, with its log in a file.
 
-    def __init__(self, tmp_path):
+    It uses the tests' Redis (REDIS_URL, set by the redis_url fixture) and says which process it
+    is with PROCESS_LABEL "server-<port>". Servers made with the same tmp_path share one SQLite
+    file, as two processes of one site do. channel_layer="pubsub" sets CHANNEL_LAYER=pubsub.
+    """
+
+    def __init__(self, tmp_path, channel_layer=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
-        self.log_path = tmp_path / "server.log"
+        self.label = f"server-{self.port}"
+        self.log_path = tmp_path / f"{self.label}.log"
         self.env = {
             **os.environ,
             "DJANGO_DEBUG": "1",
             "DJANGO_DB_PATH": str(tmp_path / "db.sqlite3"),
             "PYTHONUNBUFFERED": "1",
+            "PROCESS_LABEL": self.label,
         }
+        # Never a learner's own PostgreSQL: test servers write to their temporary SQLite file.
+        self.env.pop("DATABASE_URL", None)
+        if channel_layer is not None:
+            self.env["CHANNEL_LAYER"] = channel_layer
         self.process = None
 
     def manage(self, *args):
@@ -76,12 +100,14 @@ class Server:
             capture_output=True,
         )
 
-    def start(self):
-        """Start the server and wait until it accepts connections."""
-        self.manage("migrate", "--noinput")
+    def start(self, *command, migrate=True):
+        """Start the server (`manage.py runserver` unless told otherwise) and wait for it."""
+        if migrate:
+            self.manage("migrate", "--noinput")
+        command = command or ("manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
+                [sys.executable, *command],
                 cwd=STEP_DIR,
                 env=self.env,
                 stdout=log,
@@ -113,15 +139,10 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture(scope="module")
-def daphne(tmp_path_factory):
-    """A real Daphne serving this step on 127.0.0.1, stopped after the module's tests."""
-    server = Server(tmp_path_factory.mktemp("live"))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+@pytest.fixture(scope="session")
+def daphne(demo_daphne):
+    """A real Daphne serving this step on 127.0.0.1: the one with the demo users (see there)."""
+    return demo_daphne
 
 
 def chromium_path():
@@ -171,3 +192,225 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# Accounts (this step): logged-in sessions for sockets, a live server with the demo users.
+
+DEMO_PASSWORDS = {"ada": "ada-demo-password", "grace": "grace-demo-password"}
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Use a fast password hasher in-process: PBKDF2 is slow on purpose, tests need not be."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Login:
+    """A user logged in through Django's test client, and the headers their browser would send."""
+
+    user: object
+    client: Client
+    headers: list
+
+
+def session_headers(session_key):
+    """The Cookie header a browser holding this session sends with a WebSocket handshake."""
+    return [(b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode())]
+
+
+@pytest.fixture
+def log_in(django_user_model):
+    """A function: create a user with this username and log it in (sync code only)."""
+
+    def create(username):
+        # No password: force_login needs none.
+        user = django_user_model.objects.create_user(username)
+        client = Client()
+        client.force_login(user)
+        session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        return Login(user, client, session_headers(session_key))
+
+    return create
+
+
+@pytest.fixture
+def logged_in(log_in):
+    """alice, bob and carol, each logged in with a session of their own, by username."""
+    return {username: log_in(username) for username in ("alice", "bob", "carol")}
+
+
+# One for the whole run, not one per module: this step starts several servers of its own, and
+# each start costs seconds on a small machine.
+@pytest.fixture(scope="session")
+def demo_daphne(tmp_path_factory):
+    """A real Daphne whose database holds the demo users, stopped after the last test."""
+    server = Server(tmp_path_factory.mktemp("live"))
+    try:
+        server.start()
+        server.manage("demo_users")
+        yield server
+    finally:
+        server.stop()
+
+
+def log_in_over_http(server, username, password):
+    """Log in through the login form, as a browser does; return the session's Cookie header."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_url = f"{server.url}/accounts/login/"
+    opener.open(login_url, timeout=10).close()  # sets the csrftoken cookie
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    form = {
+        "username": username,
+        "password": password,
+        "csrfmiddlewaretoken": cookies[settings.CSRF_COOKIE_NAME],
+    }
+    request = urllib.request.Request(
+        login_url, data=urllib.parse.urlencode(form).encode(), headers={"Referer": login_url}
+    )
+    opener.open(request, timeout=10).close()
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    if settings.SESSION_COOKIE_NAME not in cookies:
+        raise AssertionError(f"logging in as {username} did not set a session cookie")
+    return f"{settings.SESSION_COOKIE_NAME}={cookies[settings.SESSION_COOKIE_NAME]}"
+
+
+# Private inboxes (this step): inbox sockets for logged-in users.
+
+
+@pytest.fixture
+def inbox(connect):
+    """Open /ws/inbox/ with a Login's session cookie; the test fails if it is refused."""
+
+    async def open_inbox(login):
+        socket, connected = await connect("/ws/inbox/", headers=login.headers)
+        assert connected, f"the inbox socket of {login.user.username} was refused"
+        return socket
+
+    return open_inbox
+
+
+# Redis (this step): a redis-server of the tests' own, this process's layer pointed at it, and
+# two server processes sharing it.
+
+
+def settings_under(**env):
+    """The names config/settings.py defines in a process started with these variables set.
+
+    A value of None removes the variable. Django reads settings once per process, so this is
+    how one test process sees what CHANNEL_LAYER=pubsub or DATABASE_URL=... make of them.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            if value is None:
+                patch.delenv(name, raising=False)
+            else:
+                patch.setenv(name, value)
+        return runpy.run_path(str(STEP_DIR / "config" / "settings.py"))
+
+
+def layers_for(redis_url, channel_layer=None):
+    """CHANNEL_LAYERS as the step's settings build it for this Redis and this CHANNEL_LAYER."""
+    return settings_under(REDIS_URL=redis_url, CHANNEL_LAYER=channel_layer)["CHANNEL_LAYERS"]
+
+
+def answers_ping(url):
+    """True when a Redis at this URL answers PING within a second."""
+    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        return client.ping()
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+class RedisServer:
+    """A redis-server of the tests' own: 127.0.0.1 only, a free port, nothing saved to disk."""
+
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.tmp_path = tmp_path
+        self.process = None
+
+    def start(self):
+        """Start redis-server (on the same port when started again) and wait until it answers."""
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no", "--dir", str(self.tmp_path)]
+        with open(self.tmp_path / "redis.log", "ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with code {self.process.returncode}")
+            if answers_ping(self.url):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on port {self.port} within 10 s")
+
+    def stop(self):
+        """Stop redis-server, killing it if it does not stop within 10 s."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A Redis for the whole run: our own redis-server, else REDIS_URL if it answers, else skip.
+
+    Settings were read when pytest started, so the layer of this process is pointed at the
+    Redis found here, and REDIS_URL is set for every server process the tests start.
+    """
+    server = None
+    if shutil.which("redis-server"):
+        server = RedisServer(tmp_path_factory.mktemp("redis"))
+        url = server.url
+    elif os.environ.get("REDIS_URL") and answers_ping(os.environ["REDIS_URL"]):
+        url = os.environ["REDIS_URL"]
+    else:
+        unavailable(REDIS_HELP)
+    layers = override_settings(CHANNEL_LAYERS=layers_for(url, os.environ.get("CHANNEL_LAYER")))
+    with pytest.MonkeyPatch.context() as patch:
+        try:
+            if server:
+                server.start()
+            patch.setenv("REDIS_URL", url)
+            layers.enable()
+            yield url
+        finally:
+            layers.disable()
+            if server:
+                server.stop()
+
+
+@pytest.fixture(autouse=True)
+def channel_layer_on_redis(request):
+    """Every test gets the tests' Redis (the layer and REDIS_URL), unless marked no_redis."""
+    if request.node.get_closest_marker("no_redis") is None:
+        request.getfixturevalue("redis_url")
+
+
+@pytest.fixture(scope="session", params=["core", "pubsub"])
+def two_servers(request, tmp_path_factory, redis_url):
+    """Two Daphne processes sharing the tests' Redis and one SQLite file, with the demo users.
+
+    Tests that use it run twice: with the core layer, then with CHANNEL_LAYER=pubsub.
+    """
+    channel_layer = "pubsub" if request.param == "pubsub" else None
+    tmp_path = tmp_path_factory.mktemp(f"two-servers-{request.param}")
+    servers = [Server(tmp_path, channel_layer), Server(tmp_path, channel_layer)]
+    try:
+        servers[0].start()
+        servers[1].start(migrate=False)  # the same database file, migrated a moment ago
+        servers[0].manage("demo_users")
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()

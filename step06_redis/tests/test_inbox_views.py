@@ -1,0 +1,217 @@
+"""The inbox page (server-rendered history) and the form that sends without JavaScript."""
+
+import re
+
+import pytest
+from django.test import AsyncClient, Client
+from django.utils.html import escape
+
+from chat.models import PrivateMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+INBOX = "/inbox/"
+SEND = "/inbox/send/"
+
+# (form fields, the sentence the 400 page shows above the form)
+BAD_FORMS = [
+    pytest.param(
+        {"to": "nobody", "message": "hi"}, "There is no user named 'nobody'.", id="unknown"
+    ),
+    pytest.param({"message": "hi"}, 'The frame has no "to" key.', id="missing-to"),
+    pytest.param({"to": " ", "message": "hi"}, '"to" must be a username.', id="blank-to"),
+    pytest.param({"to": "bob"}, 'The frame has no "message" key.', id="missing-message"),
+    pytest.param(
+        {"to": "bob", "message": "  "},
+        '"message" is empty once white space is trimmed.',
+        id="blank-message",
+    ),
+    pytest.param(
+        {"to": "bob", "message": "x" * 2001},
+        '"message" is longer than 2000 characters.',
+        id="2001-chars",
+    ),
+]
+
+
+def http(login, **options):
+    """An AsyncClient that holds the Login's session cookie, for tests that also use sockets."""
+    client = AsyncClient(**options)
+    client.cookies = login.client.cookies
+    return client
+
+
+def send(sender, recipient, body):
+    """Save a private message straight through the ORM (for tests about the page)."""
+    return PrivateMessage.objects.create(sender=sender.user, recipient=recipient.user, body=body)
+
+
+def test_inbox_page_requires_login(client):
+    """An anonymous visitor is sent to the login page, and back to the inbox afterwards."""
+    response = client.get(INBOX)
+    assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/inbox/")
+
+
+def test_empty_inbox_says_so(logged_in):
+    """With no messages yet, the page says so."""
+    response = logged_in["alice"].client.get(INBOX)
+    assert "No private messages yet." in response.content.decode()
+
+
+async def test_message_sent_while_offline_is_in_the_history(inbox, logged_in):
+    """A message sent while bob had no socket open is on his inbox page when he comes back."""
+    alice = await inbox(logged_in["alice"])
+    await alice.send_json_to({"to": "bob", "message": "see you tomorrow"})
+    await alice.receive_json_from(timeout=2)  # saved and delivered to the one socket open
+    response = await http(logged_in["bob"]).get(INBOX)
+    assert "alice → bob: see you tomorrow" in response.content.decode()
+
+
+def test_history_shows_messages_the_user_sent(logged_in):
+    """alice's inbox page lists what she sent, not only what she received."""
+    send(logged_in["alice"], logged_in["bob"], "sent by alice")
+    response = logged_in["alice"].client.get(INBOX)
+    assert "alice → bob: sent by alice" in response.content.decode()
+
+
+def test_history_is_oldest_first_newest_last(logged_in):
+    """Messages are listed in the order they were sent, the newest at the bottom."""
+    alice, bob = logged_in["alice"], logged_in["bob"]
+    for body in ["first", "second", "third"]:
+        send(alice, bob, body)
+    page = bob.client.get(INBOX).content.decode()
+    positions = [page.index(f"alice → bob: {body}") for body in ["first", "second", "third"]]
+    assert positions == sorted(positions)
+
+
+def test_history_leaves_out_other_peoples_messages(logged_in):
+    """carol's inbox page does not show a message between alice and bob."""
+    send(logged_in["alice"], logged_in["bob"], "not for carol")
+    response = logged_in["carol"].client.get(INBOX)
+    assert "not for carol" not in response.content.decode()
+
+
+def test_history_shows_markup_as_text(logged_in):
+    """A message holding HTML is rendered escaped, as text."""
+    send(logged_in["alice"], logged_in["bob"], "<script>alert(1)</script>")
+    response = logged_in["bob"].client.get(INBOX)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.content.decode()
+
+
+def test_history_runs_no_markup(logged_in):
+    """A message holding HTML never reaches the page as markup."""
+    send(logged_in["alice"], logged_in["bob"], "<script>alert(1)</script>")
+    response = logged_in["bob"].client.get(INBOX)
+    assert "<script>alert(1)" not in response.content.decode()
+
+
+def test_form_post_redirects_to_the_inbox(logged_in):
+    """After a successful send the browser is sent back to /inbox/ (POST, redirect, GET)."""
+    response = logged_in["alice"].client.post(SEND, {"to": "bob", "message": "hi"})
+    assert (response.status_code, response["Location"]) == (302, INBOX)
+
+
+def test_form_post_saves_the_message(logged_in):
+    """The form path saves the message like the socket path does."""
+    logged_in["alice"].client.post(SEND, {"to": "bob", "message": "by form"})
+    saved = PrivateMessage.objects.select_related("sender", "recipient").get()
+    assert (saved.sender.username, saved.recipient.username, saved.body) == (
+        "alice",
+        "bob",
+        "by form",
+    )
+
+
+async def test_form_post_delivers_live_to_the_recipient(inbox, logged_in):
+    """bob's open socket gets the DESIGN's "private" frame for a message sent by form."""
+    bob = await inbox(logged_in["bob"])
+    await http(logged_in["alice"]).post(SEND, {"to": "bob", "message": "by form"})
+    frame = await bob.receive_json_from(timeout=2)
+    assert frame == {
+        "type": "private",
+        "id": frame["id"],
+        "from": "alice",
+        "to": "bob",
+        "message": "by form",
+        "sent_at": frame["sent_at"],
+    }
+
+
+async def test_form_post_delivers_live_to_the_sender(inbox, logged_in):
+    """alice's own open socket (another tab) gets the message she sent by form."""
+    alice = await inbox(logged_in["alice"])
+    await http(logged_in["alice"]).post(SEND, {"to": "bob", "message": "by form"})
+    assert (await alice.receive_json_from(timeout=2))["message"] == "by form"
+
+
+def test_form_post_without_csrf_token_is_forbidden(logged_in):
+    """A POST without the CSRF token (another site's form, say) is refused with 403."""
+    client = Client(enforce_csrf_checks=True)
+    client.cookies = logged_in["alice"].client.cookies
+    response = client.post(SEND, {"to": "bob", "message": "forged"})
+    assert response.status_code == 403
+
+
+def test_form_post_without_csrf_token_saves_nothing(logged_in):
+    """A refused cross-site POST saves no message."""
+    client = Client(enforce_csrf_checks=True)
+    client.cookies = logged_in["alice"].client.cookies
+    client.post(SEND, {"to": "bob", "message": "forged"})
+    assert PrivateMessage.objects.count() == 0
+
+
+def test_form_post_with_the_pages_csrf_token_is_accepted(logged_in):
+    """The inbox page's form carries the CSRF token that makes its POST go through."""
+    client = Client(enforce_csrf_checks=True)
+    client.cookies = logged_in["alice"].client.cookies
+    page = client.get(INBOX).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = {"to": "bob", "message": "hi", "csrfmiddlewaretoken": token}
+    assert client.post(SEND, form).status_code == 302
+
+
+@pytest.mark.parametrize("form, sentence", BAD_FORMS)
+def test_bad_form_is_answered_with_400(logged_in, form, sentence):
+    """Bad form input gets a 400 page, not a crash."""
+    assert logged_in["alice"].client.post(SEND, form).status_code == 400
+
+
+@pytest.mark.parametrize("form, sentence", BAD_FORMS)
+def test_bad_form_page_says_what_is_wrong(logged_in, form, sentence):
+    """The 400 page shows the sentence that says what to fix."""
+    response = logged_in["alice"].client.post(SEND, form)
+    assert escape(sentence) in response.content.decode()
+
+
+@pytest.mark.parametrize("form, sentence", BAD_FORMS)
+def test_bad_form_saves_nothing(logged_in, form, sentence):
+    """No private message is saved for refused form input."""
+    logged_in["alice"].client.post(SEND, form)
+    assert PrivateMessage.objects.count() == 0
+
+
+def test_refused_form_keeps_what_was_typed(logged_in):
+    """After a refusal the message is still in the form, so nothing typed is lost."""
+    form = {"to": "nobody", "message": "a long thought"}
+    response = logged_in["alice"].client.post(SEND, form)
+    assert 'value="a long thought"' in response.content.decode()
+
+
+def test_get_on_the_send_url_is_405(logged_in):
+    """/inbox/send/ only takes POST; a GET gets 405 Method Not Allowed."""
+    assert logged_in["alice"].client.get(SEND).status_code == 405
+
+
+def test_anonymous_form_post_is_sent_to_login(client):
+    """An anonymous POST is redirected to the login page."""
+    response = client.post(SEND, {"to": "bob", "message": "hi"})
+    assert (response.status_code, response["Location"]) == (
+        302,
+        "/accounts/login/?next=/inbox/send/",
+    )
+
+
+def test_anonymous_form_post_saves_nothing(client, logged_in):
+    """An anonymous POST saves no message."""
+    client.post(SEND, {"to": "bob", "message": "hi"})
+    assert PrivateMessage.objects.count() == 0

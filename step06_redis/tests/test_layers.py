@@ -1,0 +1,117 @@
+"""Rooms and private messages through config.asgi.application, on each of the two Redis layers."""
+
+import asyncio
+import uuid
+
+import pytest
+from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer
+from django.test import AsyncClient
+
+from tests.conftest import layers_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BACKENDS = {"core": RedisChannelLayer, "pubsub": RedisPubSubChannelLayer}
+
+
+@pytest.fixture(params=["core", "pubsub"])
+def layer_name(request, settings, redis_url):
+    """Run the test on the core layer, then on the Pub/Sub layer (as CHANNEL_LAYER=pubsub does)."""
+    channel_layer = "pubsub" if request.param == "pubsub" else None
+    settings.CHANNEL_LAYERS = layers_for(redis_url, channel_layer)
+    return request.param
+
+
+def http(login):
+    """An AsyncClient holding the Login's session cookie, for tests that also use sockets."""
+    client = AsyncClient()
+    client.cookies = login.client.cookies
+    return client
+
+
+def test_setting_picks_the_layer(layer_name):
+    """CHANNEL_LAYER=pubsub picks RedisPubSubChannelLayer; without it, RedisChannelLayer."""
+    assert type(get_channel_layer()) is BACKENDS[layer_name]
+
+
+async def test_room_message_reaches_every_member(layer_name, connect, logged_in):
+    """alice and bob in one room both get alice's message through Redis."""
+    alice, _ = await connect("/ws/chat/redis/", headers=logged_in["alice"].headers)
+    bob, _ = await connect("/ws/chat/redis/", headers=logged_in["bob"].headers)
+    await alice.send_json_to({"message": "through Redis"})
+    expected = {"type": "message", "room": "redis", "username": "alice", "message": "through Redis"}
+    received = [await alice.receive_json_from(timeout=2), await bob.receive_json_from(timeout=2)]
+    assert received == [expected, expected]
+
+
+async def test_room_message_does_not_reach_another_room(layer_name, connect, logged_in):
+    """A socket in another room hears nothing of it."""
+    alice, _ = await connect("/ws/chat/redis/", headers=logged_in["alice"].headers)
+    elsewhere, _ = await connect("/ws/chat/elsewhere/", headers=logged_in["bob"].headers)
+    await alice.send_json_to({"message": "only here"})
+    await alice.receive_json_from(timeout=2)
+    assert await elsewhere.receive_nothing(timeout=0.2)
+
+
+async def test_private_message_reaches_the_recipient(layer_name, inbox, logged_in):
+    """bob's inbox socket gets alice's private message as the DESIGN's "private" frame."""
+    alice = await inbox(logged_in["alice"])
+    bob = await inbox(logged_in["bob"])
+    await alice.send_json_to({"to": "bob", "message": "just for bob"})
+    frame = await bob.receive_json_from(timeout=2)
+    assert (frame["type"], frame["from"], frame["to"], frame["message"]) == (
+        "private",
+        "alice",
+        "bob",
+        "just for bob",
+    )
+
+
+async def test_private_message_reaches_the_sender(layer_name, inbox, logged_in):
+    """alice's own inbox socket gets the very frame bob gets."""
+    alice = await inbox(logged_in["alice"])
+    bob = await inbox(logged_in["bob"])
+    await alice.send_json_to({"to": "bob", "message": "copy for me"})
+    assert await alice.receive_json_from(timeout=2) == await bob.receive_json_from(timeout=2)
+
+
+async def test_private_message_skips_a_third_user(layer_name, inbox, logged_in):
+    """carol's inbox socket gets nothing of a message between alice and bob."""
+    alice = await inbox(logged_in["alice"])
+    carol = await inbox(logged_in["carol"])
+    await alice.send_json_to({"to": "bob", "message": "not for carol"})
+    await alice.receive_json_from(timeout=2)
+    assert await carol.receive_nothing(timeout=0.2)
+
+
+async def test_form_post_delivers_live_through_redis(layer_name, inbox, logged_in):
+    """The sync view's async_to_sync(group_send) reaches bob's socket through Redis."""
+    bob = await inbox(logged_in["bob"])
+    await http(logged_in["alice"]).post("/inbox/send/", {"to": "bob", "message": "by form"})
+    assert (await bob.receive_json_from(timeout=2))["message"] == "by form"
+
+
+async def test_core_layer_keeps_a_message_until_its_channel_reads(redis_url):
+    """A message for a channel nobody is reading yet waits in Redis, and is there to read later."""
+    layer = RedisChannelLayer(**layers_for(redis_url)["default"]["CONFIG"])
+    channel = f"later.{uuid.uuid4().hex}"
+    try:
+        await layer.send(channel, {"type": "note", "text": "kept"})
+        received = await asyncio.wait_for(layer.receive(channel), timeout=2)
+    finally:
+        await layer.close_pools()
+    assert received == {"type": "note", "text": "kept"}
+
+
+async def test_pubsub_layer_drops_a_message_nobody_is_subscribed_to(redis_url):
+    """Pub/Sub keeps nothing: a message published before anyone listens is gone for good."""
+    layer = RedisPubSubChannelLayer(**layers_for(redis_url, "pubsub")["default"]["CONFIG"])
+    channel = f"later.{uuid.uuid4().hex}"
+    try:
+        await layer.send(channel, {"type": "note", "text": "lost"})
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(layer.receive(channel), timeout=0.5)
+    finally:
+        await layer.flush()

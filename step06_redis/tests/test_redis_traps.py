@@ -1,0 +1,70 @@
+"""Two traps in the library defaults (redis-py 8, channels_redis 4), and this step's way out."""
+
+import asyncio
+
+import pytest
+import redis
+from channels_redis.core import RedisChannelLayer
+from channels_redis.utils import create_pool
+
+from tests.conftest import layers_for
+
+AT_ONCE = 300  # group_sends in flight together: three times redis-py's default pool
+
+
+def host_of(config):
+    """The one Redis host of a layer CONFIG."""
+    (host,) = config["hosts"]
+    return host
+
+
+async def group_sends_at_once(layer):
+    """AT_ONCE group_sends started together; what each one returned or raised."""
+    event = {"type": "chat.message", "message": "hi"}
+    sends = [layer.group_send("chat.room.pool", event) for _ in range(AT_ONCE)]
+    return await asyncio.gather(*sends, return_exceptions=True)
+
+
+@pytest.fixture
+def step_host(redis_url):
+    """The Redis host entry of this step's settings, on the tests' Redis."""
+    return host_of(layers_for(redis_url)["default"]["CONFIG"])
+
+
+async def test_default_read_timeout_fails_an_idle_receive(redis_url):
+    """With redis-py's default 5 s read timeout, waiting on an idle channel raises TimeoutError."""
+    layer = RedisChannelLayer(hosts=[redis_url])
+    channel = await layer.new_channel()
+    try:
+        # The layer blocks in Redis for up to 5 s per wait (BZPOPMIN); redis-py gives up first.
+        with pytest.raises(redis.exceptions.TimeoutError):
+            await asyncio.wait_for(layer.receive(channel), timeout=15)
+    finally:
+        await layer.close_pools()
+
+
+@pytest.mark.no_redis
+def test_step_settings_switch_the_read_timeout_off(step_host):
+    """The pool built from this step's host entry has no read timeout: it waits for Redis."""
+    assert create_pool(step_host).connection_kwargs["socket_timeout"] is None
+
+
+async def test_default_pool_refuses_commands_beyond_100(redis_url):
+    """300 group_sends at once on redis-py's default pool: 200 raise "Too many connections"."""
+    layer = RedisChannelLayer(hosts=[redis_url])
+    try:
+        results = await group_sends_at_once(layer)
+    finally:
+        await layer.close_pools()
+    refused = [result for result in results if isinstance(result, redis.MaxConnectionsError)]
+    assert len(refused) == AT_ONCE - 100
+
+
+async def test_step_pool_carries_300_commands_at_once(step_host):
+    """The same 300 group_sends through this step's pool (1,000 connections) all succeed."""
+    layer = RedisChannelLayer(hosts=[step_host])
+    try:
+        results = await group_sends_at_once(layer)
+    finally:
+        await layer.close_pools()
+    assert results == [None] * AT_ONCE

@@ -1,0 +1,156 @@
+"""Settings from the environment: Redis, the layer, the process label, the database."""
+
+import os
+import socket
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import ConnectionHandler
+
+from config.database import database_from_url
+from tests.conftest import settings_under
+
+pytestmark = pytest.mark.no_redis
+
+CORE = "channels_redis.core.RedisChannelLayer"
+PUBSUB = "channels_redis.pubsub.RedisPubSubChannelLayer"
+
+
+def layer_settings(**env):
+    """CHANNEL_LAYERS["default"] as the settings build it with these environment variables."""
+    return settings_under(**env)["CHANNEL_LAYERS"]["default"]
+
+
+def test_redis_url_defaults_to_redis_on_this_machine():
+    """Without REDIS_URL, the layer talks to redis://127.0.0.1:6379/0."""
+    assert layer_settings(REDIS_URL=None)["CONFIG"]["hosts"][0]["address"] == (
+        "redis://127.0.0.1:6379/0"
+    )
+
+
+def test_redis_url_comes_from_the_environment():
+    """REDIS_URL, password and database number included, is the layer's address."""
+    url = "redis://:s3cret@redis.internal:6380/2"
+    assert layer_settings(REDIS_URL=url)["CONFIG"]["hosts"][0]["address"] == url
+
+
+@pytest.mark.parametrize(
+    "channel_layer, backend",
+    [(None, CORE), ("pubsub", PUBSUB), ("core", CORE), ("PUBSUB", CORE)],
+    ids=["unset", "pubsub", "core", "upper-case"],
+)
+def test_channel_layer_variable_picks_the_backend(channel_layer, backend):
+    """CHANNEL_LAYER=pubsub, exactly, picks the Pub/Sub layer; anything else the core layer."""
+    assert layer_settings(CHANNEL_LAYER=channel_layer)["BACKEND"] == backend
+
+
+def test_core_layer_is_sized_for_the_standard_burst():
+    """The core layer keeps 2,000 messages a process, each for 60 seconds."""
+    config = layer_settings(CHANNEL_LAYER=None)["CONFIG"]
+    assert (config["capacity"], config["expiry"]) == (2000, 60)
+
+
+@pytest.mark.parametrize("channel_layer", [None, "pubsub"], ids=["core", "pubsub"])
+def test_both_layers_turn_the_read_timeout_off(channel_layer):
+    """Both layers' host entries set socket_timeout None (redis-py's default is 5 s)."""
+    host = layer_settings(CHANNEL_LAYER=channel_layer)["CONFIG"]["hosts"][0]
+    assert host["socket_timeout"] is None
+
+
+@pytest.mark.parametrize("channel_layer", [None, "pubsub"], ids=["core", "pubsub"])
+def test_both_layers_allow_1000_connections(channel_layer):
+    """Both layers' host entries raise the pool's limit from redis-py's 100 to 1,000."""
+    host = layer_settings(CHANNEL_LAYER=channel_layer)["CONFIG"]["hosts"][0]
+    assert host["max_connections"] == 1000
+
+
+def test_process_label_comes_from_the_environment():
+    """PROCESS_LABEL names the process on every page."""
+    assert settings_under(PROCESS_LABEL="server-8001")["PROCESS_LABEL"] == "server-8001"
+
+
+def test_process_label_defaults_to_host_and_process_id():
+    """Without PROCESS_LABEL, the label is host:pid, different for every process."""
+    expected = f"{socket.gethostname()}:{os.getpid()}"
+    assert settings_under(PROCESS_LABEL=None)["PROCESS_LABEL"] == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path, who",
+    [
+        ("/", None),
+        ("/accounts/login/", None),
+        ("/accounts/signup/", None),
+        ("/chat/lobby/", "ada"),
+        ("/inbox/", "ada"),
+    ],
+)
+def test_every_page_shows_the_process_label(client, django_user_model, settings, path, who):
+    """Each page's footer says which process served it."""
+    settings.PROCESS_LABEL = "server-8001"
+    if who:
+        client.force_login(django_user_model.objects.create_user(who))
+    response = client.get(path)
+    assert '<code id="process-label">server-8001</code>' in response.content.decode()
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_database_url_maps_to_postgresql_settings(scheme):
+    """A PostgreSQL URL becomes the DATABASES entry, its percent-encoded password decoded."""
+    url = f"{scheme}://chat:p%40ss%3Aw%2Frd@db.internal:5433/realtime"
+    assert database_from_url(url) == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "realtime",
+        "USER": "chat",
+        "PASSWORD": "p@ss:w/rd",
+        "HOST": "db.internal",
+        "PORT": "5433",
+        "CONN_MAX_AGE": 60,
+    }
+
+
+def test_database_url_without_port_leaves_the_port_empty():
+    """No port in the URL: PORT is "", which means PostgreSQL's default, 5432."""
+    assert database_from_url("postgres://chat@localhost/realtime")["PORT"] == ""
+
+
+@pytest.mark.parametrize("url", ["mysql://chat@db/realtime", "sqlite:///db.sqlite3"])
+def test_database_url_of_another_kind_is_refused(url):
+    """Any other scheme raises ValueError with a sentence that says what is expected."""
+    with pytest.raises(ValueError, match=r"^DATABASE_URL must start with postgres://, not \w+://$"):
+        database_from_url(url)
+
+
+def test_database_url_in_the_environment_replaces_sqlite():
+    """With DATABASE_URL set, the default database is PostgreSQL."""
+    databases = settings_under(DATABASE_URL="postgres://chat@localhost/realtime")["DATABASES"]
+    assert databases["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def test_sqlite_connection_is_in_wal_mode(tmp_path, django_db_blocker):
+    """A connection made from the settings switches its database file to WAL."""
+    databases = settings_under(DJANGO_DB_PATH=str(tmp_path / "db.sqlite3"), DATABASE_URL=None)
+    handler = ConnectionHandler(databases["DATABASES"])
+    with django_db_blocker.unblock():
+        try:
+            with handler["default"].cursor() as cursor:
+                cursor.execute("PRAGMA journal_mode")
+                (mode,) = cursor.fetchone()
+        finally:
+            handler.close_all()
+    assert mode == "wal"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_transaction_begins_immediate():
+    """transaction.atomic() opens with BEGIN IMMEDIATE: the write lock is taken at the start."""
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record), transaction.atomic():
+        connection.cursor().execute("SELECT 1")
+    assert statements[0] == "BEGIN IMMEDIATE"
