@@ -42,6 +42,9 @@ def clean_message(data):
     message = data["message"]
     if not isinstance(message, str):
         raise BadFrame("invalid_message", '"message" must be a string.')
+    if "\x00" in message:
+        # PostgreSQL text cannot hold NUL, and no chat message needs one.
+        raise BadFrame("invalid_message", '"message" may not contain NUL characters.')
     message = message.strip()
     if not message:
         raise BadFrame("blank_message", '"message" is empty once white space is trimmed.')

@@ -17,7 +17,8 @@ def clean_recipient(data):
     if "to" not in data:
         raise BadFrame("missing_recipient", 'The frame has no "to" key.')
     username = data["to"]
-    if not isinstance(username, str) or not username.strip():
+    # No username holds NUL, and PostgreSQL would refuse to look one up.
+    if not isinstance(username, str) or not username.strip() or "\x00" in username:
         raise BadFrame("invalid_recipient", '"to" must be a username.')
     username = username.strip()
     try:

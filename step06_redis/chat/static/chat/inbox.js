@@ -31,6 +31,8 @@ function setStatus(text) {
   statusEl.className = text;
 }
 
+let lastSent = "";
+
 const scheme = location.protocol === "https:" ? "wss" : "ws";
 const socket = new WebSocket(`${scheme}://${location.host}/ws/inbox/`);
 
@@ -38,7 +40,10 @@ socket.addEventListener("open", () => setStatus("open"));
 socket.addEventListener("message", (event) => {
   const frame = JSON.parse(event.data);
   if (frame.type === "private") show(frame);
-  else if (frame.type === "error") note(`Not sent: ${frame.detail}`);
+  else if (frame.type === "error") {
+    note(`Not sent: ${frame.detail}`);
+    if (messageInput.value === "") messageInput.value = lastSent; // give the text back to fix
+  }
 });
 socket.addEventListener("close", (event) => {
   setStatus("disconnected");
@@ -50,6 +55,7 @@ form.addEventListener("submit", (event) => {
   if (socket.readyState !== WebSocket.OPEN) return; // let the browser post the form
   event.preventDefault();
   if (messageInput.value.trim() === "") return;
+  lastSent = messageInput.value;
   socket.send(JSON.stringify({ to: toInput.value, message: messageInput.value }));
   messageInput.value = "";
 });
