@@ -1,0 +1,491 @@
+"""Fill one chat room with listeners, let a few senders burst messages, count what arrives.
+
+    python loadtest.py [--url http://127.0.0.1:8000 ...] [--clients C] [--senders S]
+                       [--messages M] [--rate R] [--timeout T]
+
+Run it against a running step 5 or step 6 server, or against two step 6 processes that share
+Redis (give --url twice: sockets are spread over the URLs in turn). It logs in once per URL,
+opens C listeners and S senders in one room, and every sender sends M messages. Each message
+text is a small JSON object with the sender, a sequence number and the time it was sent, so
+every socket can tell which messages it got, which it got twice, and how late they were.
+
+Senders are room members too: every socket, listener or sender, should receive all S x M
+messages, so a run expects (C + S) x S x M deliveries. See LOAD.md for figures.
+
+Exit status: 0 when every expected delivery arrived, 1 when anything was lost, 2 when the run
+could not take place (server not reachable, login failed, handshake refused).
+"""
+
+import argparse
+import asyncio
+import http.client
+import json
+import math
+import re
+import sys
+import time
+import uuid
+from collections import Counter
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode, urlsplit
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+ROOM_NAME = re.compile(r"[A-Za-z0-9_-]{1,50}")
+HTTP_TIMEOUT = 10
+# Daphne (Twisted) listens with a backlog of 50. A hundred handshakes at once can overflow it;
+# the kernel then drops SYNs and the client waits out TCP's retry timer (1 s, 2 s, ...), which
+# would measure that timer instead of the server. Open this many at a time instead.
+HANDSHAKES_AT_ONCE = 10
+
+
+class CannotRun(Exception):
+    """The run could not take place; the message is a sentence for the learner."""
+
+
+class Tally:
+    """What every socket of the run received, and when the run is complete."""
+
+    def __init__(self, run_id, senders, messages, sockets):
+        self.run_id = run_id
+        self.messages = messages
+        self.per_socket = senders * messages
+        self.expected = sockets * self.per_socket
+        self.delivered = 0
+        self.duplicates = 0
+        self.out_of_order = 0
+        self.ignored = 0
+        self.latencies = []
+        self.error_frames = Counter()
+        self.closed_early = Counter()
+        self.first_send = None
+        self.last_send = None
+        self.last_delivery = None
+        self.complete = asyncio.Event()
+
+    def record(self, socket, frame, received_at):
+        """Count one frame that arrived on a socket."""
+        try:
+            data = json.loads(frame)
+            kind = data.get("type")
+        except (ValueError, AttributeError):
+            self.ignored += 1
+            return
+        if kind == "error":
+            self.error_frames[f"{data.get('error')}: {data.get('detail')}"] += 1
+            return
+        try:
+            body = json.loads(data["message"])
+            if body["run"] != self.run_id:
+                raise ValueError("another run's message")
+            index = body["sender"] * self.messages + body["seq"]
+            sent_at = body["sent"]
+        except (ValueError, TypeError, KeyError):
+            # A person typing in the room, or an earlier run whose messages are still arriving.
+            self.ignored += 1
+            return
+        if socket.seen[index]:
+            self.duplicates += 1
+            return
+        socket.seen[index] = 1
+        if body["seq"] < socket.last_seq.get(body["sender"], -1):
+            self.out_of_order += 1
+        socket.last_seq[body["sender"]] = body["seq"]
+        socket.delivered += 1
+        self.delivered += 1
+        self.latencies.append(received_at - sent_at)
+        self.last_delivery = time.monotonic()
+        if self.delivered == self.expected:
+            self.complete.set()
+
+
+class Socket:
+    """One WebSocket in the room, listener or sender, with what it has received."""
+
+    def __init__(self, role, url, tally):
+        self.role = role
+        self.url = url
+        self.tally = tally
+        self.seen = bytearray(tally.per_socket)
+        self.last_seq = {}
+        self.delivered = 0
+        self.connection = None
+        self.reader = None
+
+    async def open(self, room, cookie):
+        """Complete the handshake, then read frames in the background until the socket closes."""
+        parts = urlsplit(self.url)
+        scheme = "wss" if parts.scheme == "https" else "ws"
+        ws_url = f"{scheme}://{parts.netloc}/ws/chat/{room}/"
+        try:
+            self.connection = await connect(
+                ws_url,
+                origin=f"{parts.scheme}://{parts.netloc}",
+                additional_headers={"Cookie": cookie},
+                # Connect straight to the server even when HTTP(S)_PROXY is set.
+                proxy=None,
+                open_timeout=HTTP_TIMEOUT,
+            )
+        except InvalidStatus as error:
+            status = error.response.status_code
+            raise CannotRun(
+                f"The server refused the WebSocket handshake for {ws_url} with HTTP {status}: "
+                "the origin is not in ALLOWED_HOSTS, the session is not logged in, "
+                "or the room name is not valid."
+            ) from None
+        except TimeoutError:
+            raise CannotRun(
+                f"The WebSocket handshake for {ws_url} did not finish within {HTTP_TIMEOUT} s."
+            ) from None
+        except (OSError, InvalidHandshake) as error:
+            raise CannotRun(f"Could not open {ws_url}: {error}") from None
+        self.reader = asyncio.create_task(self.read())
+
+    async def read(self):
+        """Hand every frame to the tally; note a close that the run did not ask for."""
+        try:
+            async for frame in self.connection:
+                self.tally.record(self, frame, time.time())
+        except ConnectionClosed as error:
+            close = error.rcvd
+            reason = f"code {close.code} {close.reason}".strip() if close else "no close frame"
+            self.tally.closed_early[f"{self.role}: {reason}"] += 1
+
+    async def send_messages(self, sender, count, rate):
+        """Send `count` messages, each carrying the sender, its sequence number and send time."""
+        started = time.monotonic()
+        for seq in range(count):
+            if rate:
+                await asyncio.sleep(max(0.0, started + seq / rate - time.monotonic()))
+            text = json.dumps(
+                {"run": self.tally.run_id, "sender": sender, "seq": seq, "sent": time.time()}
+            )
+            try:
+                await self.connection.send(json.dumps({"message": text}))
+            except ConnectionClosed:
+                return  # The reader notes the close; the unsent messages count as lost.
+            self.tally.last_send = time.monotonic()
+
+    async def close(self):
+        """Close the socket (a normal 1000 close) and wait for the reader to finish."""
+        if self.connection is None:
+            return
+        await self.connection.close()
+        if self.reader is not None:
+            await self.reader
+
+
+def cookies_from(response):
+    """The cookies a response sets, as a name → value dict."""
+    jar = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or ():
+        jar.load(header)
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def log_in(url, username, password):
+    """Log in through the login form; return the Cookie header that carries the session."""
+    parts = urlsplit(url)
+    connection_class = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    login_url = f"{parts.scheme}://{parts.netloc}/accounts/login/"
+    connection = connection_class(parts.netloc, timeout=HTTP_TIMEOUT)
+    try:
+        connection.request("GET", "/accounts/login/")
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise CannotRun(
+                f"GET {login_url} answered HTTP {response.status}: is this a step 4, 5 or 6 server?"
+            )
+        csrf_token = cookies_from(response).get("csrftoken")
+        if not csrf_token:
+            raise CannotRun(f"GET {login_url} set no csrftoken cookie: is this a Django server?")
+        form = {"username": username, "password": password, "csrfmiddlewaretoken": csrf_token}
+        connection.request(
+            "POST",
+            "/accounts/login/",
+            body=urlencode(form),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"csrftoken={csrf_token}",
+                "Referer": login_url,
+            },
+        )
+        response = connection.getresponse()
+        response.read()
+    except ConnectionRefusedError:
+        raise CannotRun(
+            f"Nothing answers at {url} (connection refused): start the server first, "
+            "for example: python manage.py runserver"
+        ) from None
+    except (OSError, http.client.HTTPException) as error:
+        raise CannotRun(f"Could not reach {url}: {error}") from None
+    finally:
+        connection.close()
+    session = cookies_from(response).get("sessionid")
+    if response.status == 403:
+        raise CannotRun(f"POST {login_url} was refused with HTTP 403 (the CSRF check failed).")
+    if response.status != 302 or not session:
+        raise CannotRun(
+            f"Login failed at {login_url} for {username!r} (HTTP {response.status}, "
+            "no session cookie): wrong username or password? "
+            "The demo users come from: python manage.py demo_users"
+        )
+    return f"sessionid={session}"
+
+
+async def open_all(sockets, room, cookies):
+    """Open every socket, a few handshakes at a time; close them all if any one fails."""
+    gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
+
+    async def open_one(socket):
+        async with gate:
+            await socket.open(room, cookies[socket.url])
+
+    results = await asyncio.gather(*(open_one(s) for s in sockets), return_exceptions=True)
+    failures = [result for result in results if isinstance(result, BaseException)]
+    if failures:
+        await close_all(sockets)
+        raise failures[0]
+
+
+async def close_all(sockets):
+    """Close every socket that was opened."""
+    await asyncio.gather(*(socket.close() for socket in sockets), return_exceptions=True)
+
+
+async def wait_for_stragglers(tally, sockets, timeout):
+    """Wait until everything arrived, or `timeout` seconds pass with no new delivery."""
+    while not tally.complete.is_set():
+        if all(socket.reader.done() for socket in sockets):
+            return
+        last = max(tally.last_send, tally.last_delivery or 0)
+        left = timeout - (time.monotonic() - last)
+        if left <= 0:
+            return
+        try:
+            # Wake up at least once a second to notice sockets that closed.
+            await asyncio.wait_for(tally.complete.wait(), min(left, 1))
+        except TimeoutError:
+            pass
+
+
+def percentile(values, p):
+    """The p-th percentile (nearest rank) of values, which must be sorted."""
+    return values[max(0, math.ceil(p / 100 * len(values)) - 1)]
+
+
+def counted(counter):
+    """A Counter as one line: 'none', or each entry with how many times it happened."""
+    if not counter:
+        return "none"
+    return "; ".join(f"{count} x {entry}" for entry, count in counter.most_common())
+
+
+def report(args, tally, listeners, senders, connect_seconds, send_seconds):
+    """Print the summary; return the number of deliveries that never arrived."""
+    sockets = listeners + senders
+    lost = tally.expected - tally.delivered
+    per_socket = tally.per_socket
+    listened = sum(socket.delivered for socket in listeners)
+    sender_got = sum(socket.delivered for socket in senders)
+    short = sum(1 for socket in sockets if socket.delivered < per_socket)
+    pace = f"{args.rate:g} messages/s per sender" if args.rate else "as fast as possible"
+    took = (tally.last_delivery or tally.first_send) - tally.first_send
+    rate = tally.delivered / took if took > 0 else 0
+    lines = [
+        ("clients", f"{len(listeners)} listeners + {len(senders)} senders in room {args.room!r}"),
+        (
+            "connections/s",
+            f"{len(sockets) / connect_seconds:.0f} "
+            f"({len(sockets)} handshakes in {connect_seconds:.2f} s)",
+        ),
+        (
+            "sent",
+            f"{len(senders)} senders x {args.messages} messages = "
+            f"{len(senders) * args.messages} messages in {send_seconds:.2f} s ({pace})",
+        ),
+        (
+            "expected",
+            f"{tally.expected} deliveries = ({len(listeners)} listeners + {len(senders)} senders,"
+            f" who are in the room too) x {per_socket} messages",
+        ),
+        (
+            "delivered",
+            f"{tally.delivered} ({listened} of {len(listeners) * per_socket} to listeners, "
+            f"{sender_got} of {len(senders) * per_socket} to senders)",
+        ),
+        (
+            "lost",
+            f"{lost} ({100 * lost / tally.expected:.2f} %); "
+            f"sockets missing messages: {short} of {len(sockets)}",
+        ),
+        ("deliveries/s", f"{rate:.0f} (first send to last delivery: {took:.2f} s)"),
+    ]
+    if tally.latencies:
+        ms = sorted(1000 * latency for latency in tally.latencies)
+        lines.append(
+            (
+                "latency",
+                f"p50 {percentile(ms, 50):.0f} ms, p99 {percentile(ms, 99):.0f} ms, "
+                f"max {ms[-1]:.0f} ms",
+            )
+        )
+    lines += [
+        ("duplicates", f"{tally.duplicates}; out of order: {tally.out_of_order}"),
+        ("error frames", counted(tally.error_frames)),
+        ("closed early", counted(tally.closed_early)),
+    ]
+    if tally.ignored:
+        lines.append(("ignored", f"{tally.ignored} frames that were not this run's messages"))
+    width = max(len(label) for label, _ in lines) + 1
+    for label, text in lines:
+        print(f"{label + ':':<{width}} {text}")
+    return lost
+
+
+async def run(args):
+    """Log in, open the sockets, send the burst, wait, report; return the exit status."""
+    username, _, password = args.login.partition(":")
+    cookies = {url: log_in(url, username, password) for url in args.url}
+    tally = Tally(uuid.uuid4().hex[:8], args.senders, args.messages, args.clients + args.senders)
+    urls = args.url
+    listeners = [Socket("listener", urls[i % len(urls)], tally) for i in range(args.clients)]
+    senders = [Socket("sender", urls[i % len(urls)], tally) for i in range(args.senders)]
+    sockets = listeners + senders
+    for url in urls:
+        on_url = [socket for socket in sockets if socket.url == url]
+        roles = Counter(socket.role for socket in on_url)
+        print(f"{url}: {roles['listener']} listeners, {roles['sender']} senders")
+
+    started = time.monotonic()
+    await open_all(sockets, args.room, cookies)
+    connect_seconds = time.monotonic() - started
+    try:
+        tally.first_send = time.monotonic()
+        await asyncio.gather(
+            *(socket.send_messages(n, args.messages, args.rate) for n, socket in enumerate(senders))
+        )
+        send_seconds = time.monotonic() - tally.first_send
+        await wait_for_stragglers(tally, sockets, args.timeout)
+    finally:
+        await close_all(sockets)
+    lost = report(args, tally, listeners, senders, connect_seconds, send_seconds)
+    return 1 if lost else 0
+
+
+def number(kind, low, high=math.inf):
+    """An argparse type: a finite number of the given kind from low to high."""
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{text} is not from {low} to {high}")
+        return value
+
+    return parse
+
+
+def server_url(text):
+    """An argparse type: an http:// or https:// URL with a host, without a path."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not like http://127.0.0.1:8000")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def room_name(text):
+    """An argparse type: a room name the server accepts (1-50 of A-Z a-z 0-9 _ -)."""
+    if not ROOM_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not 1-50 of A-Z a-z 0-9 _ -")
+    return text
+
+
+def login(text):
+    """An argparse type: username:password."""
+    if ":" not in text or not text.partition(":")[0]:
+        raise argparse.ArgumentTypeError("give username:password, like ada:ada-demo-password")
+    return text
+
+
+def parse_args(argv=None):
+    """Read the options from the command line."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Exit status: 0 when nothing was lost, 1 when anything was lost, "
+        "2 when the run could not take place (server not reachable, login failed, "
+        "handshake refused).",
+    )
+    parser.add_argument(
+        "--url",
+        metavar="URL",
+        type=server_url,
+        action="append",
+        help="a server to connect to; repeat it to spread the sockets over several "
+        "processes in turn (default http://127.0.0.1:8000)",
+    )
+    parser.add_argument(
+        "--login",
+        metavar="USER:PASSWORD",
+        type=login,
+        default="ada:ada-demo-password",
+        help="username:password, logged in once per URL (default ada:ada-demo-password)",
+    )
+    parser.add_argument(
+        "--room", metavar="ROOM", type=room_name, default="load", help="room (default load)"
+    )
+    parser.add_argument(
+        "--clients",
+        metavar="C",
+        type=number(int, 0, 10_000),
+        default=100,
+        help="listeners (default 100)",
+    )
+    parser.add_argument(
+        "--senders", metavar="S", type=number(int, 1, 1000), default=10, help="senders (default 10)"
+    )
+    parser.add_argument(
+        "--messages",
+        metavar="M",
+        type=number(int, 1, 100_000),
+        default=100,
+        help="messages per sender (default 100)",
+    )
+    parser.add_argument(
+        "--rate",
+        metavar="R",
+        type=number(float, 0),
+        default=0,
+        help="messages per second per sender; 0 sends as fast as possible (default 0)",
+    )
+    parser.add_argument(
+        "--timeout",
+        metavar="T",
+        type=number(float, 0.1, 600),
+        default=10,
+        help="after the last send, give up once this many seconds pass with no new "
+        "delivery (default 10)",
+    )
+    args = parser.parse_args(argv)
+    args.url = args.url or ["http://127.0.0.1:8000"]
+    return args
+
+
+def main(argv=None):
+    """Run the load test; exit 0 (nothing lost), 1 (something lost) or 2 (could not run)."""
+    args = parse_args(argv)
+    try:
+        return asyncio.run(run(args))
+    except CannotRun as error:
+        print(error, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
