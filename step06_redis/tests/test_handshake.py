@@ -48,6 +48,12 @@ async def test_unknown_path_is_refused_at_the_handshake(connect, logged_in, path
     assert not connected
 
 
+async def test_newline_after_the_route_is_refused(connect, logged_in):
+    """re_path checks the whole path, so "$" cannot match before a final newline (%0A)."""
+    _, connected = await connect("/ws/chat/lobby/%0A", headers=logged_in["alice"].headers)
+    assert not connected
+
+
 @pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1.evil.example"])
 async def test_foreign_origin_is_refused(connect, logged_in, origin):
     """A page from another site cannot open a socket, even with the visitor's session cookie."""
@@ -113,6 +119,20 @@ def deactivate(user):
 async def test_inactive_user_is_refused(connect, logged_in):
     """The session of a user marked inactive no longer opens a socket."""
     await deactivate(logged_in["alice"].user)
+    _, connected = await connect("/ws/chat/lobby/", headers=logged_in["alice"].headers)
+    assert not connected
+
+
+@database_sync_to_async
+def change_password(user):
+    """Give a user a new password, as the password change form does."""
+    user.set_password("a-brand-new-passphrase")
+    user.save(update_fields=["password"])
+
+
+async def test_session_is_refused_after_a_password_change(connect, logged_in):
+    """A session from before a password change no longer opens a socket."""
+    await change_password(logged_in["alice"].user)
     _, connected = await connect("/ws/chat/lobby/", headers=logged_in["alice"].headers)
     assert not connected
 

@@ -22,6 +22,8 @@ BAD_FRAMES = [
     pytest.param('{"to": null, "message": "hi"}', "invalid_recipient", id="null-to"),
     pytest.param('{"to": ["bob"], "message": "hi"}', "invalid_recipient", id="list-to"),
     pytest.param('{"to": "  ", "message": "hi"}', "invalid_recipient", id="blank-to"),
+    pytest.param('{"to": "b\\u0000ob", "message": "hi"}', "invalid_recipient", id="nul-in-to"),
+    pytest.param('{"to": "bob", "message": "a\\u0000b"}', "invalid_message", id="nul-in-message"),
     pytest.param("not json", "invalid_json", id="not-json"),
     pytest.param('["bob", "hi"]', "not_an_object", id="list"),
     pytest.param(b'{"to": "bob", "message": "hi"}', "binary_frame", id="binary-frame"),
@@ -224,3 +226,14 @@ async def test_socket_stays_open_after_a_bad_frame(inbox, logged_in, frame, code
     await alice.receive_json_from(timeout=2)
     await alice.send_json_to({"to": "bob", "message": "still here"})
     assert (await alice.receive_json_from(timeout=2))["message"] == "still here"
+
+
+async def test_reply_reaches_the_original_sender(inbox, logged_in):
+    """bob's reply to alice travels the same way as her message: the direction does not matter."""
+    alice = await inbox(logged_in["alice"])
+    bob = await inbox(logged_in["bob"])
+    await alice.send_json_to({"to": "bob", "message": "lunch?"})
+    await alice.receive_json_from(timeout=2)
+    await bob.receive_json_from(timeout=2)
+    await bob.send_json_to({"to": "alice", "message": "yes"})
+    assert (await alice.receive_json_from(timeout=2))["message"] == "yes"

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.db import connection
 from django.test import AsyncClient, Client
 from django.utils.html import escape
 
@@ -56,6 +57,13 @@ def test_empty_inbox_says_so(logged_in):
     """With no messages yet, the page says so."""
     response = logged_in["alice"].client.get(INBOX)
     assert "No private messages yet." in response.content.decode()
+
+
+def test_to_field_suggests_every_other_user(logged_in):
+    """The "To" field's suggestions are the other users, not the one logged in."""
+    page = logged_in["alice"].client.get(INBOX).content.decode()
+    suggested = re.findall(r'<option value="([^"]*)">', page)
+    assert sorted(suggested) == ["bob", "carol"]
 
 
 async def test_message_sent_while_offline_is_in_the_history(inbox, logged_in):
@@ -215,3 +223,8 @@ def test_anonymous_form_post_saves_nothing(client, logged_in):
     """An anonymous POST saves no message."""
     client.post(SEND, {"to": "bob", "message": "hi"})
     assert PrivateMessage.objects.count() == 0
+
+
+def test_requests_run_in_autocommit():
+    """ATOMIC_REQUESTS is off: a row is committed when create() returns, before delivery."""
+    assert connection.settings_dict["ATOMIC_REQUESTS"] is False

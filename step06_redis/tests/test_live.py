@@ -1,12 +1,13 @@
 """A real Daphne (manage.py runserver) with the demo users, and real WebSocket clients."""
 
 import json
+import re
 
 import pytest
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, log_in_over_http
+from tests.conftest import DEMO_PASSWORDS, STEP_DIR, log_in_over_http
 
 pytestmark = pytest.mark.live
 
@@ -81,6 +82,8 @@ REFUSED_HANDSHAKES = [
     pytest.param("/ws/chat/lobby/", "http://evil.example", "ada", id="foreign-origin"),
     pytest.param("/ws/chat/lobby/", None, "ada", id="no-origin"),
     pytest.param("/ws/echo/", "own", "ada", id="unknown-path"),
+    pytest.param("/ws/inbox/", "own", None, id="anonymous-inbox"),
+    pytest.param("/ws/inbox/", "http://evil.example", "ada", id="foreign-origin-inbox"),
 ]
 
 
@@ -110,3 +113,84 @@ def test_live_bad_input_and_refusals_leave_no_traceback_in_the_log(daphne, cooki
         with pytest.raises(InvalidStatus):
             handshake(daphne, cookie, *attempt.values)
     assert "Traceback" not in daphne.log()
+
+
+def open_inbox(daphne, cookie):
+    """A real WebSocket client on /ws/inbox/, sending this server's own Origin and a session."""
+    return connect(
+        f"{daphne.ws_url}/ws/inbox/", origin=daphne.url, additional_headers={"Cookie": cookie}
+    )
+
+
+def test_live_private_message_reaches_the_recipient(daphne, cookie):
+    """ada's client sends to grace; grace's client gets the DESIGN's "private" frame."""
+    with open_inbox(daphne, cookie["ada"]) as ada, open_inbox(daphne, cookie["grace"]) as grace:
+        ada.send(json.dumps({"to": "grace", "message": "hello over TCP"}))
+        frame = json.loads(grace.recv(timeout=5))
+    assert frame == {
+        "type": "private",
+        "id": frame["id"],
+        "from": "ada",
+        "to": "grace",
+        "message": "hello over TCP",
+        "sent_at": frame["sent_at"],
+    }
+
+
+def test_live_private_message_reaches_the_sender(daphne, cookie):
+    """ada's own client gets her message back, with the id the server saved it under."""
+    with open_inbox(daphne, cookie["ada"]) as ada:
+        ada.send(json.dumps({"to": "grace", "message": "echoed to me"}))
+        frame = json.loads(ada.recv(timeout=5))
+    assert (frame["type"], frame["message"], type(frame["id"])) == ("private", "echoed to me", int)
+
+
+def test_live_bad_inbox_frames_leave_no_traceback_in_the_log(daphne, cookie):
+    """Bad inbox frames get error frames over TCP too, and the server log shows no traceback."""
+    bad_frames = [
+        "not json",
+        b"\x00\xff",
+        '{"to": "nobody", "message": "hi"}',
+        '{"to": 1, "message": "hi"}',
+        json.dumps({"to": "grace", "message": "x" * 2001}),
+        "[" * 5000,
+    ]
+    with open_inbox(daphne, cookie["ada"]) as ada:
+        for frame in bad_frames:
+            ada.send(frame)
+            assert json.loads(ada.recv(timeout=5))["type"] == "error"
+    assert "Traceback" not in daphne.log()
+
+
+# The lines the README's terminal session types, in order.
+README_TYPED = [
+    '{"to": "grace", "message": "hi"}',
+    '{"to": "grace", "message": "it\'s grace here", "from": "grace"}',
+    '{"to": "nobody", "message": "hi"}',
+]
+
+
+def readme_terminal_session():
+    """The README's `course.py ws --login ada` session: the lines typed, the frames printed."""
+    readme = (STEP_DIR / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"This is what it printed here:\n\n```text\n(.*?)```", readme, re.S).group(1)
+    typed = [line for line in README_TYPED if f"`{line}`" in readme]
+    return typed, [line[2:] for line in block.splitlines() if line.startswith("< ")]
+
+
+def without_id_and_time(frame):
+    """A frame without the two fields that differ on every run: the row's id and its time."""
+    return {key: value for key, value in json.loads(frame).items() if key not in ("id", "sent_at")}
+
+
+def test_live_readme_terminal_session_prints_what_the_readme_shows(daphne, cookie):
+    """Typing the README's lines as ada gets the frames the README prints, id and time aside."""
+    typed, printed = readme_terminal_session()
+    with open_inbox(daphne, cookie["ada"]) as ada:
+        for line in typed:
+            ada.send(line)
+        received = [ada.recv(timeout=5) for _ in typed]
+    assert (typed, [without_id_and_time(frame) for frame in received]) == (
+        README_TYPED,
+        [without_id_and_time(frame) for frame in printed],
+    )

@@ -50,3 +50,8 @@ def test_layer_refuses_a_group_name_of_100_characters():
     """A group name must be shorter than 100 characters."""
     with pytest.raises(TypeError):
         InMemoryChannelLayer().require_valid_group_name("x" * 100)
+
+
+def test_layer_check_lets_a_trailing_newline_through():
+    """Channels' check ends in $, which also matches before a final newline: "lobby\\n" passes."""
+    assert InMemoryChannelLayer().require_valid_group_name("chat.room.lobby\n")

@@ -35,3 +35,33 @@ def test_models_and_migrations_agree():
     output = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=output)
     assert output.getvalue().strip() == "No changes detected"
+
+
+def test_builtin_user_model_is_swapped_out():
+    """django.contrib.auth's own User has no manager here: code must ask get_user_model()."""
+    from django.contrib.auth.models import User
+
+    with pytest.raises(AttributeError, match="'auth.User' has been swapped for 'accounts.User'"):
+        User.objects.count()
+
+
+def test_djangos_user_creation_form_breaks_on_a_swapped_model():
+    """UserCreationForm is bound to auth.User, so validating it here raises AttributeError."""
+    from django.contrib.auth.forms import UserCreationForm
+
+    form = UserCreationForm(
+        data={
+            "username": "linus",
+            "password1": "a-long-passphrase",
+            "password2": "a-long-passphrase",
+        }
+    )
+    with pytest.raises(AttributeError):
+        form.is_valid()
+
+
+def test_signup_form_is_bound_to_the_custom_model():
+    """SignupForm points its Meta.model at accounts.User, so it creates the project's users."""
+    from accounts.forms import SignupForm
+
+    assert SignupForm._meta.model is get_user_model()

@@ -1,0 +1,136 @@
+"""What notes/07-sync-and-async.md says about crossing between sync and async code."""
+
+import asyncio
+import inspect
+import threading
+from unittest import mock
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
+from django.core.exceptions import SynchronousOnlyOperation
+from django.core.handlers.asgi import ASGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connections
+from django.db.models import QuerySet
+
+import chat.consumers
+from chat.inbox import save_private_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def running_loop():
+    """The event loop this coroutine runs on."""
+    return asyncio.get_running_loop()
+
+
+def current_connection():
+    """This thread's default database connection object."""
+    return connections["default"]
+
+
+def count_users():
+    """A plain ORM call: sync code that opens a database connection."""
+    return get_user_model().objects.count()
+
+
+async def test_orm_call_on_the_event_loop_raises_synchronous_only_operation():
+    """Django refuses a database call from the event loop's thread."""
+    with pytest.raises(SynchronousOnlyOperation, match="use a thread or sync_to_async"):
+        count_users()
+
+
+async def test_sync_to_async_runs_the_orm_call():
+    """The same call wrapped in sync_to_async runs in a worker thread and returns its value."""
+    assert await sync_to_async(count_users)() == 0
+
+
+async def test_database_sync_to_async_runs_the_orm_call():
+    """database_sync_to_async is used exactly like sync_to_async."""
+    assert await database_sync_to_async(count_users)() == 0
+
+
+def test_orm_async_methods_wrap_their_sync_twins():
+    """Django's acount() is sync_to_async around count(): the same crossing, spelled shorter."""
+    assert "sync_to_async(self.count)" in inspect.getsource(QuerySet.acount)
+
+
+def test_django_closes_old_connections_around_each_http_request():
+    """close_old_connections() listens to request_started and request_finished."""
+    listening = [
+        close_old_connections in signal._live_receivers(None)[0]
+        for signal in (request_started, request_finished)
+    ]
+    assert listening == [True, True]
+
+
+async def test_database_sync_to_async_closes_old_connections_before_and_after():
+    """It calls close_old_connections() once before the function and once after it."""
+    with mock.patch("channels.db.close_old_connections") as close_old_connections:
+        await database_sync_to_async(count_users)()
+    assert close_old_connections.call_count == 2
+
+
+async def test_thread_sensitive_calls_share_one_thread_off_the_event_loop():
+    """Two thread-sensitive calls (the default) run in the same thread, not the loop's."""
+    first = await sync_to_async(threading.get_ident)()
+    second = await database_sync_to_async(threading.get_ident)()
+    assert (first == second, first == threading.get_ident()) == (True, False)
+
+
+async def test_consumers_run_their_database_work_in_one_shared_thread(inbox, logged_in):
+    """Two users' sockets save their messages in the same thread, which is not the loop's."""
+    threads = []
+
+    def recording_save(sender, data):
+        threads.append(threading.get_ident())
+        return save_private_message(sender, data)
+
+    alice = await inbox(logged_in["alice"])
+    bob = await inbox(logged_in["bob"])
+    with mock.patch.object(chat.consumers, "save_private_message", recording_save):
+        for socket in (alice, bob):
+            await socket.send_json_to({"to": "carol", "message": "hi"})
+            await socket.receive_json_from(timeout=2)
+    assert (threads[0] == threads[1], threads[0] == threading.get_ident()) == (True, False)
+
+
+def test_django_gives_each_http_request_a_thread_sensitive_context():
+    """Django's ASGI handler wraps each request in a ThreadSensitiveContext of its own."""
+    assert "async with ThreadSensitiveContext()" in inspect.getsource(ASGIHandler.__call__)
+
+
+async def test_thread_insensitive_call_gets_another_thread_and_connection():
+    """With thread_sensitive=False the call runs in a pool thread with its own connection."""
+    shared = await sync_to_async(current_connection)()
+    pooled = await sync_to_async(current_connection, thread_sensitive=False)()
+    assert shared is not pooled
+
+
+async def test_async_to_sync_in_a_worker_thread_runs_on_the_callers_loop():
+    """Sync code that async code called hands a coroutine back to that same event loop."""
+    loop = await sync_to_async(async_to_sync(running_loop))()
+    assert loop is asyncio.get_running_loop()
+
+
+def test_async_to_sync_without_a_loop_starts_one():
+    """Called from plain sync code, async_to_sync runs the coroutine on a loop of its own."""
+    assert isinstance(async_to_sync(running_loop)(), asyncio.AbstractEventLoop)
+
+
+async def test_async_to_sync_on_the_event_loop_raises():
+    """On the event loop's own thread, async_to_sync refuses: await the coroutine instead."""
+    with pytest.raises(RuntimeError, match="You cannot use AsyncToSync in the same thread"):
+        async_to_sync(running_loop)()
+
+
+async def test_async_consumer_closes_old_connections_before_each_handler(inbox, logged_in):
+    """Channels calls aclose_old_connections() before it runs each handler of a consumer."""
+    alice = await inbox(logged_in["alice"])
+    with mock.patch("channels.consumer.aclose_old_connections") as aclose_old_connections:
+        await alice.send_json_to({"to": "bob", "message": "hi"})
+        await alice.receive_json_from(timeout=2)
+    # One for websocket.receive, one for the inbox.private event that comes back.
+    assert aclose_old_connections.call_count == 2
