@@ -78,10 +78,12 @@ STATIC_URL = "static/"
 # The in-memory layer lives inside one process: fine for learning and tests, useless for two
 # server processes (step 6 moves to Redis). A channel's default capacity of 100 drops messages
 # silently when a burst outruns a client, so it is sized for a burst of 10 x 100 into one room.
+# A message still unread after `expiry` seconds is dropped and its channel leaves every group:
+# the default 60 s is shorter than 2 cores take to deliver such a burst to 100 clients.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels.layers.InMemoryChannelLayer",
-        "CONFIG": {"capacity": 2000, "expiry": 60},
+        "CONFIG": {"capacity": 2000, "expiry": 300},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

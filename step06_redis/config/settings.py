@@ -116,9 +116,12 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # The default capacity of 100 drops messages (logged at INFO) when a burst
-            # outruns a client; sized for a burst of 10 senders x 100 messages into one room.
-            "CONFIG": {"hosts": [REDIS_HOST], "capacity": 2000, "expiry": 60},
+            # Each process has one Redis queue for all its sockets; `capacity` bounds that
+            # queue (default 100: a burst is dropped for every socket of the process, logged
+            # at INFO) and `expiry` is how long a queued message may wait (default 60 s:
+            # shorter than 2 cores take to deliver a big burst, and dropped without a log).
+            # Sized for a burst of 10 senders x 100 messages into a room of 100.
+            "CONFIG": {"hosts": [REDIS_HOST], "capacity": 2000, "expiry": 300},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
