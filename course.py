@@ -110,6 +110,9 @@ def install():
                 "Could not create .venv: this Python has no ensurepip "
                 "(Debian/Ubuntu: `sudo apt-get install python3-venv`, then try again)."
             )
+    elif subprocess.run([VENV_PYTHON, "-m", "pip", "--version"], capture_output=True).returncode:
+        # A .venv made without pip (as `uv sync` makes it) gets one.
+        subprocess.run([VENV_PYTHON, "-m", "ensurepip"], capture_output=True)
     pip = [VENV_PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     result = subprocess.run([*pip, *requirements()], capture_output=True, text=True)
     if result.returncode:
