@@ -3,6 +3,8 @@
 import asyncio
 import io
 import logging
+import subprocess
+import sys
 import time
 
 import channels_redis.core
@@ -161,6 +163,20 @@ async def test_dropped_group_message_is_printed_as_a_warning(layer, server_log):
 
 
 @pytest.mark.no_redis
+def test_django_default_logging_prints_no_dropped_message_line():
+    """Without this step's LOGGING, the same INFO line from channels_redis is printed nowhere."""
+    script = (
+        "import logging.config\n"
+        "from django.utils.log import DEFAULT_LOGGING\n"
+        "logging.config.dictConfig(DEFAULT_LOGGING)\n"
+        "logging.getLogger('channels_redis.core').info("
+        "'1 of 1 channels over capacity in group chat.room.full')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+@pytest.mark.no_redis
 def test_other_channels_redis_records_keep_their_level():
     """The filter re-levels only "over capacity" records; anything else stays as logged."""
     record = logging.LogRecord("channels_redis.core", logging.INFO, "", 0, "other", (), None)
@@ -187,3 +203,22 @@ async def test_expired_message_is_dropped_and_the_channel_stays_in_its_group(lay
     # The next group_send first throws away what is older than `expiry`: message 1.
     await step.group_send("chat.room.stuck", chat_event(2))
     assert await queued(step, channel) == ["2"]
+
+
+async def test_group_membership_ends_silently_after_a_day(layer, monkeypatch):
+    """A channel in a group for more than group_expiry (a day) gets no more group messages."""
+    step = layer()
+    channel = await step.new_channel()
+    await step.group_add("chat.room.long", channel)
+    later = time.time() + 86_401
+
+    class ADayLater:
+        """A stand-in for the time module, a day and a second ahead."""
+
+        @staticmethod
+        def time():
+            return later
+
+    monkeypatch.setattr(channels_redis.core, "time", ADayLater)
+    await step.group_send("chat.room.long", chat_event(1))
+    assert await queued(step, channel) == []
