@@ -1,0 +1,37 @@
+"""The top README: its links lead somewhere and its `course.py` commands parse."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+import course
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+LINKS = re.findall(r"\]\(([^)#]+)\)", README)
+COMMANDS = re.findall(r"python3 course\.py [^`\n#]*", README)
+
+
+@pytest.mark.parametrize("link", [link for link in LINKS if "://" not in link])
+def test_relative_links_exist(link):
+    """Every step folder and note the README links to is there."""
+    assert (ROOT / link).exists()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_course_commands_parse(command):
+    """Every `python3 course.py …` shown is a command the helper accepts."""
+    args = shlex.split(command)[2:]
+    args = args[: args.index("--")] if "--" in args else args
+    try:
+        course.parser().parse_args(args)
+    except SystemExit as exit:
+        assert exit.code == 0  # --help prints the help and exits 0
+
+
+def test_every_command_is_in_the_readme():
+    """Each of the helper's commands is shown at least once."""
+    for name in ("run", "test", "diff", "ws"):
+        assert f"python3 course.py {name}" in README
