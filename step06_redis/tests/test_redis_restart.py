@@ -29,6 +29,7 @@ class Outage:
     handshake_while_down: str  # what a new handshake got while Redis was down
     after_restart: list  # the frames new sockets exchanged once Redis was back
     servers_running: list  # whether each server process was still running at the end
+    logs: list  # what each server printed
 
 
 def open_socket(server, cookie):
@@ -104,6 +105,7 @@ def outage(tmp_path_factory):
             handshake_while_down=handshake_while_down,
             after_restart=exchange(a, b, cookies),
             servers_running=[a.process.poll() is None, b.process.poll() is None],
+            logs=[a.log(), b.log()],
         )
     finally:
         a.stop()
@@ -129,3 +131,10 @@ def test_new_sockets_on_both_servers_chat_again_after_redis_restarts(outage):
 def test_both_servers_keep_running_through_the_outage(outage):
     """Neither server process died: they only needed Redis back."""
     assert outage.servers_running == [True, True]
+
+
+def test_each_server_logs_the_lost_connection(outage):
+    """Each server's log shows the outage: a traceback that ends in redis-py's ConnectionError."""
+    assert [
+        "Traceback" in log and "redis.exceptions.ConnectionError" in log for log in outage.logs
+    ] == [True, True]
