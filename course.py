@@ -179,15 +179,19 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def listening(port):
+    """Whether something accepts connections on 127.0.0.1:PORT."""
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def wait_for_port(port, process, seconds=30):
     """Wait until something accepts connections on PORT; False if PROCESS exits first."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and process.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        if listening(port):
             return True
-        except OSError:
-            time.sleep(0.1)
+        time.sleep(0.1)
     return False
 
 
@@ -249,6 +253,9 @@ def wait_any(processes):
 def cmd_run(args):
     """Migrate a step, create its demo users if it has any, and serve it until Ctrl-C."""
     step = find_step(args.step)
+    for port in [args.port, args.port + 1] if step.name == REDIS_STEP else [args.port]:
+        if listening(port):
+            sys.exit(f"Something already listens on 127.0.0.1:{port}: stop it, or use --port.")
     manage(step, "migrate", "--noinput")
     if (step / DEMO_USERS).exists():
         manage(step, "demo_users")

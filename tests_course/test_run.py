@@ -1,6 +1,7 @@
 """`course.py run`: migrate, demo users, one server (or Redis and two for step 6), clean stops."""
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -39,14 +40,16 @@ DEMO_USERS = {"accounts/management/commands/demo_users.py": "# stands in for the
 
 
 def free_port():
-    """A port with nothing on it, and nothing on the next one either."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port + 1)) != 0 and port < 65535:
-                return port
+    """A port that can be bound, as can the next one; below the range client sockets come from."""
+    for port in random.sample(range(20000, 30000), 100):
+        try:
+            with socket.socket() as first, socket.socket() as second:
+                first.bind(("127.0.0.1", port))
+                second.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no two free ports in a row between 20000 and 30000")
 
 
 def get(port):
@@ -207,3 +210,14 @@ def test_step_6_without_redis_says_how_to_get_it(course, port):
     code, output = running.finish()
     assert code == 1
     assert "docker compose up -d redis" in output and "brew install redis" in output
+
+
+def test_a_busy_port_is_one_sentence(course, port):
+    """A port something already listens on is refused before anything is started."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", port))
+        busy.listen()
+        code, output = Running(course, "1", "--port", str(port)).finish()
+    assert code == 1
+    assert f"Something already listens on 127.0.0.1:{port}" in output
+    assert "migrate" not in output
