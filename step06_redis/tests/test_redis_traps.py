@@ -44,9 +44,10 @@ async def test_default_read_timeout_fails_an_idle_receive(redis_url):
 
 
 @pytest.mark.no_redis
-def test_step_settings_switch_the_read_timeout_off(step_host):
+def test_step_settings_switch_the_read_timeout_off():
     """The pool built from this step's host entry has no read timeout: it waits for Redis."""
-    assert create_pool(step_host).connection_kwargs["socket_timeout"] is None
+    host = host_of(layers_for("redis://127.0.0.1:6379/0")["default"]["CONFIG"])
+    assert create_pool(host).connection_kwargs["socket_timeout"] is None
 
 
 async def test_default_pool_refuses_commands_beyond_100(redis_url):
