@@ -9,7 +9,8 @@ def database_from_url(url):
     """A DATABASES["default"] dict for a PostgreSQL URL; ValueError for any other scheme."""
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES:
-        raise ValueError(f"DATABASE_URL must start with postgres://, not {parts.scheme}://")
+        found = f"{parts.scheme}://" if parts.scheme else repr(url)
+        raise ValueError(f"DATABASE_URL must start with postgres://, not {found}")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),

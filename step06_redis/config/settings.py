@@ -92,7 +92,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 
 # Every server process shares one Redis, so a group_send in one process reaches sockets held
-# by the others. CHANNEL_LAYER=pubsub picks the Pub/Sub layer instead of the core (list) layer.
+# by the others. CHANNEL_LAYER=pubsub picks the Pub/Sub layer instead of the core layer.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_HOST = {
     "address": REDIS_URL,

@@ -122,6 +122,12 @@ def test_database_url_of_another_kind_is_refused(url):
         database_from_url(url)
 
 
+def test_database_url_without_a_scheme_is_refused_naming_the_value():
+    """A value with no scheme at all is refused with the value itself in the sentence."""
+    with pytest.raises(ValueError, match=r"^DATABASE_URL must start with postgres://, not 'db'$"):
+        database_from_url("db")
+
+
 def test_database_url_in_the_environment_replaces_sqlite():
     """With DATABASE_URL set, the default database is PostgreSQL."""
     databases = settings_under(DATABASE_URL="postgres://chat@localhost/realtime")["DATABASES"]
