@@ -1,7 +1,7 @@
 """Every excerpt in the notes and READMEs is a verbatim, contiguous part of the file it names."""
 
 import pytest
-from prose import ROOT, blocks, comments, notes, pages, relative, step_readmes
+from prose import ROOT, blocks, comments, pages, relative
 
 # Code this long that names no file could be an excerpt that nobody checks.
 LONGEST_UNCAPTIONED = 3
@@ -64,7 +64,7 @@ def test_there_are_excerpts_to_check():
     assert len(CAPTIONS) >= 20
 
 
-@pytest.mark.parametrize("page", notes() + step_readmes(), ids=relative)
+@pytest.mark.parametrize("page", pages(), ids=relative)
 def test_long_code_blocks_name_their_file(page):
     """A code block longer than three lines has a file caption, or says `<!-- not a file -->`."""
     uncaptioned = [

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from prose import ROOT, notes, pages, relative, step_readmes
+from prose import ROOT, concept_notes, pages, relative, step_readmes
 
 LINK = re.compile(r"!?\[(?:[^\]`]|`[^`]*`)*\]\((?P<target>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 FENCED = re.compile(r"^```.*?^```", re.M | re.S)
@@ -95,7 +95,7 @@ def test_top_readme_exists():
     assert (ROOT / "README.md").is_file()
 
 
-@pytest.mark.parametrize("note", notes(), ids=relative)
+@pytest.mark.parametrize("note", concept_notes(), ids=relative)
 def test_note_is_linked_from_a_step_readme(note):
     """Some step's README sends learners to the note."""
     assert any(
@@ -105,7 +105,7 @@ def test_note_is_linked_from_a_step_readme(note):
     )
 
 
-@pytest.mark.parametrize("note", notes(), ids=relative)
+@pytest.mark.parametrize("note", concept_notes(), ids=relative)
 def test_note_links_back_to_a_step(note):
     """The note links to at least one step's code or README."""
     steps = [readme.parent for readme in step_readmes()]

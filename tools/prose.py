@@ -44,8 +44,13 @@ class Block:
 
 
 def notes():
-    """Every concept note, in reading order."""
+    """Every page in notes/: the concept notes, and pages such as its index."""
     return sorted((ROOT / "notes").glob("*.md"))
+
+
+def concept_notes():
+    """The numbered concept notes, in reading order."""
+    return sorted((ROOT / "notes").glob("[0-9][0-9]-*.md"))
 
 
 def step_readmes():
