@@ -7,6 +7,7 @@ then run again inside it.
 """
 
 import argparse
+import contextlib
 import hashlib
 import http.cookiejar
 import os
@@ -132,6 +133,13 @@ def start(command, cwd, **options):
     return subprocess.Popen(command, cwd=cwd, **options)
 
 
+def start_server(command, cwd, **options):
+    """Start a server in a process group of its own, for stop() to signal as a whole."""
+    # Ctrl-C then reaches course.py alone, which stops each server and whatever it started (the
+    # autoreloader's child) the same way, even when course.py was started with SIGINT ignored.
+    return start(command, cwd, process_group=0, stdin=subprocess.DEVNULL, **options)
+
+
 def manage(step, *args):
     """Run a management command in a step and wait for it; exit if it fails."""
     code = start([sys.executable, "manage.py", *args], step).wait()
@@ -149,19 +157,24 @@ def wait_all(processes, seconds):
             pass
 
 
+def send(process, signum):
+    """Signal a child that is still running; a child that leads a process group, all of it."""
+    with contextlib.suppress(ProcessLookupError):
+        if process.poll() is None and os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signum)
+        elif process.poll() is None:
+            process.send_signal(signum)
+
+
 def stop(processes, grace):
-    """Stop children: let them finish what Ctrl-C started, then interrupt them, then kill them."""
+    """Stop children: give them GRACE seconds to finish what Ctrl-C started, then signal them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     wait_all(processes, grace)
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-    wait_all(processes, 5)
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        for process in processes:
+            send(process, signum)
+        wait_all(processes, 5)
 
 
 def interrupt(signum, frame):
@@ -200,7 +213,7 @@ def start_redis(step, processes):
     port = free_port()
     command = ["redis-server", "--port", port, "--bind", "127.0.0.1"]
     command += ["--save", "", "--appendonly", "no"]
-    redis = start(command, step, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    redis = start_server(command, step, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     processes.append(redis)
     if not wait_for_port(port, redis, seconds=10):
         sys.exit(f"redis-server did not start on port {port} (exit code {redis.poll()}).")
@@ -220,7 +233,8 @@ def redis_url(step, processes):
 def serve(step, port, processes):
     """Start the step's server(s): one runserver, or two processes sharing Redis for step 6."""
     if step.name != REDIS_STEP:
-        server = start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"], step)
+        command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"]
+        server = start_server(command, step)
         processes.append(server)
         if wait_for_port(port, server):
             print(f"\nOpen http://127.0.0.1:{port}/ in your browser. Ctrl-C stops the server.\n")
@@ -230,7 +244,7 @@ def serve(step, port, processes):
     for each in ports:
         label = {"PROCESS_LABEL": f"server-{each}"}
         command = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{each}"]
-        processes.append(start(command, step, env={**env, **label}))
+        processes.append(start_server(command, step, env={**env, **label}))
     if all(wait_for_port(each, server) for each, server in zip(ports, processes[-2:], strict=True)):
         print(
             f"\nopen http://127.0.0.1:{port}/ and http://127.0.0.1:{port + 1}/ in two tabs\n"
@@ -266,7 +280,7 @@ def cmd_run(args):
     except KeyboardInterrupt:
         return 0
     finally:
-        stop(processes, grace=3)
+        stop(processes, grace=0)
 
 
 # test --------------------------------------------------------------------------------------
