@@ -59,9 +59,9 @@ def step_readmes():
 
 
 def pages():
-    """Every Markdown page learners read: the notes, the step READMEs and the top README."""
+    """Every Markdown page learners read: the notes, the steps' pages and the top README."""
     top = [ROOT / "README.md"] if (ROOT / "README.md").exists() else []
-    return notes() + step_readmes() + top
+    return notes() + sorted(ROOT.glob("step[0-9][0-9]_*/*.md")) + top
 
 
 def blocks(page):
