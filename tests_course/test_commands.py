@@ -20,14 +20,15 @@ from regen_outputs import fresh_output, normalise, output_blocks, rewrite, run_s
 
 # Commands that take more than a few seconds; `-m "not slow"` leaves them out.
 SLOW = ("pytest", "python compare.py", "python bench_burst.py", "python loadtest.py")
-COMMAND_BLOCKS = {"sh", "shell", "bash", "console"}
+SHELL = {"sh", "shell", "bash"}
+COMMAND_BLOCKS = SHELL | {"console"}
 LAST_LINES = 30
 WORKERS = 3
 
 
-def slow_if(command):
-    """The `slow` mark for a command that takes a while, else no mark."""
-    return [pytest.mark.slow] if command.startswith(SLOW) else []
+def slow_if(*commands):
+    """The `slow` mark if one of COMMANDS takes a while, else no mark."""
+    return [pytest.mark.slow] if any(command.startswith(SLOW) for command in commands) else []
 
 
 def runs():
@@ -44,7 +45,7 @@ def runs():
 
 
 RUNS = [
-    pytest.param(block, folder, commands, id=block.where, marks=slow_if(commands[-1]))
+    pytest.param(block, folder, commands, id=block.where, marks=slow_if(*commands))
     for block, folder, commands in runs()
 ]
 OUTPUTS = [
@@ -99,7 +100,8 @@ def tail(text):
 
 @pytest.mark.parametrize("block, folder, commands", RUNS)
 def test_marker_runs_what_the_block_shows(block, folder, commands):
-    """A `run:` marker's folder exists, and the command it names is written in the block."""
+    """A `run:` marker is on a shell block, in a folder that exists, and names what it shows."""
+    assert block.lang in SHELL, f"a `run:` marker on a ```{block.lang} block, not on commands"
     assert (ROOT / folder).is_dir(), f"no folder {folder}"
     assert all(any(command in line for line in block.lines) for command in commands)
 
