@@ -43,13 +43,20 @@ def test_table_is_the_real_diff(old, new):
     """The table lists exactly the files that were added, changed or removed, in path order."""
     listed = [(path, change) for path, change, _ in table(new)]
     real = table_rows(old, new)
-    missing = [f"{path} ({change})" for path, change in real if (path, change) not in listed]
-    extra = [f"{path} ({change})" for path, change in listed if (path, change) not in real]
-    if missing or extra:
+    said, done = dict(listed), dict(real)
+    problems = [
+        *(f"missing: {path} ({change})" for path, change in real if path not in said),
+        *(f"extra: {path} ({change})" for path, change in listed if path not in done),
+        *(
+            f"wrong: {path} is {done[path]}, not {change}"
+            for path, change in listed
+            if path in done and done[path] != change
+        ),
+    ]
+    if problems:
         pytest.fail(
-            f"stale table: `python tools/what_changed.py {new.name[4:6]} --write` rewrites it.\n"
-            f"missing rows: {', '.join(missing) or 'none'}\n"
-            f"rows that are wrong or extra: {', '.join(extra) or 'none'}"
+            f"stale table (`python tools/what_changed.py {new.name[4:6]} --write` rewrites it):\n"
+            + "\n".join(problems)
         )
     assert listed == real, "the rows are right but not in path order"
 
