@@ -1,7 +1,6 @@
 """The helper against the real steps: `run 2` serves the echo page; `ws` passes Channels' checks."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -9,21 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from course import free_port, listening
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_LOGIN = "ada:ada-demo-password"
-
-
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def listening(port):
-    """Whether something accepts connections on 127.0.0.1:PORT."""
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def serve_step(name, tmp_path):

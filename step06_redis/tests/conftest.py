@@ -43,6 +43,17 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def stop_process(process):
+    """Stop a child process (if started and running), killing it if it is not gone in 10 s."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture
 async def connect():
     """Open sockets through config.asgi.application; every one is closed after the test."""
@@ -126,13 +137,7 @@ class Server:
 
     def stop(self):
         """Stop the server, killing it if it does not stop within 10 s."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def log(self):
         """Everything the server printed so far."""
@@ -352,13 +357,7 @@ class RedisServer:
 
     def stop(self):
         """Stop redis-server, killing it if it does not stop within 10 s."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 @pytest.fixture(scope="session")
