@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The course's helper: run a step, test the steps, diff two steps, talk to a WebSocket.
+"""The course's helper: run a step, test the steps, diff two steps, talk to a WebSocket, and
+the workshop mode: start a step on a copy of the step before, then check that copy with its tests.
 
 Standard library only: it runs before any virtualenv exists. Commands that need Django or
 websockets first make `.venv` from pyproject.toml (once, and again when pyproject.toml changes),
@@ -7,6 +8,7 @@ then run again inside it.
 """
 
 import argparse
+import ast
 import contextlib
 import hashlib
 import http.cookiejar
@@ -19,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import urllib.error
@@ -26,22 +29,25 @@ import urllib.parse
 import urllib.request
 import venv
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from tools.what_changed import IGNORED, table_rows
 
 ROOT = Path(__file__).resolve().parent
 PYPROJECT = ROOT / "pyproject.toml"
 VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / "bin" / "python"
 STAMP = VENV / ".course-stamp"
+WORKSHOP = ROOT / "workshop"
+EXERCISES = ROOT / "exercises"
 
 DEFAULT_STEP = "3"
 REDIS_STEP = "step06_redis"
 DEMO_USERS = Path("accounts", "management", "commands", "demo_users.py")
 FAST = "not live and not browser"
-DIFF_IGNORE = shutil.ignore_patterns(
-    "__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", "db.sqlite3*"
-)
+# What runs and tests leave in a step: never copied, never part of a diff.
+STEP_IGNORE = shutil.ignore_patterns(*IGNORED)
 PYTEST_EXIT = {
     2: "was interrupted",
     3: "hit an internal error",
@@ -376,19 +382,389 @@ def cmd_test(args):
 # diff --------------------------------------------------------------------------------------
 
 
+def print_changes(old, new, heading, tests=True):
+    """Print HEADING, then the rows of a README's "What changed" table from OLD to NEW."""
+    rows = [row for row in table_rows(old, new) if tests or not row[0].startswith("tests/")]
+    if rows:
+        print(heading)
+        width = max(len(change) for _, change in rows)
+        for path, change in rows:
+            print(f"  {change:<{width}}  {path}")
+    return rows
+
+
 def cmd_diff(args):
-    """Show what changed from step A to step B: the files, then the full diff."""
+    """Show what changed from step A to step B: the README's file list, then the full diff."""
     old, new = find_step(args.a), find_step(args.b)
     if not shutil.which("git"):
         sys.exit("`diff` uses git (git diff --no-index); install git first.")
+    heading = f"What changed from {old.name} to {new.name} (as in the README's table):"
+    if print_changes(old, new, heading):
+        print(flush=True)
     # Copies without caches and databases, named like the originals so the paths read the same.
     with tempfile.TemporaryDirectory() as tmp:
         for step in {old, new}:
-            shutil.copytree(step, Path(tmp, step.name), ignore=DIFF_IGNORE)
+            shutil.copytree(step, Path(tmp, step.name), ignore=STEP_IGNORE)
         command = ["git", "diff", "--no-index", "--stat", "--patch", old.name, new.name]
         code = subprocess.run(command, cwd=tmp).returncode
     # git diff --no-index exits 1 when the folders differ, which is what we expect.
     return 0 if code in (0, 1) else code
+
+
+# start -------------------------------------------------------------------------------------
+
+
+def step_number(step):
+    """The number of a step folder: 3 for step03_groups."""
+    return int(step.name[4:6])
+
+
+def step_before(step):
+    """The step folder before STEP; exit with a sentence for the first step."""
+    folders = steps()
+    index = folders.index(step)
+    if index == 0:
+        sys.exit(
+            f"There is no step before {step.name} to build on: `start` takes a step from "
+            f"{step_number(folders[1])} to {step_number(folders[-1])}."
+        )
+    return folders[index - 1]
+
+
+def plain(markdown):
+    """Markdown links as their text, and lines joined: `[Routing](../notes/03.md)` is `Routing`."""
+    return " ".join(re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", markdown).split())
+
+
+def lesson(step):
+    """From STEP's README: its title, what it adds, what you will learn, and the notes to read."""
+    text = (step / "README.md").read_text(encoding="utf-8")
+    paragraphs = text.split("\n\n")
+    title = paragraphs[0].removeprefix("# ").strip()
+    opening = re.sub(r"^This step begins where .*? left off\.\s*", "", plain(paragraphs[1]))
+    section = text.split("## What you will learn\n", 1)[1].split("\n## ", 1)[0]
+    bullets = [item for item in re.split(r"(?m)^- ", section) if item.strip()]
+    reads = [item for item in bullets if item.startswith("Read:")]
+    links = re.findall(r"\[([^\]]+)\]\(([^)]+)\)", " ".join(reads))
+    notes = [(name, os.path.normpath(Path(step.name, target))) for name, target in links]
+    return title, opening, [plain(item) for item in bullets if item not in reads], notes
+
+
+def own_modules(step):
+    """The names of STEP's own top-level packages (chat, config, accounts), tests aside."""
+    return {path.parent.name for path in step.glob("*/__init__.py")} - {"tests"}
+
+
+def defined(step, module, name):
+    """Whether MODULE (dotted) exists in STEP, and defines or imports NAME at its top level."""
+    path = step.joinpath(*module.split("."))
+    source = path.with_suffix(".py") if path.with_suffix(".py").is_file() else path / "__init__.py"
+    if not source.is_file():
+        return False
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(target.id for target in node.targets if isinstance(target, ast.Name))
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return name is None or name in names
+
+
+def names_used(step):
+    """The (module, name) pairs STEP's tests import from its own code, and the commands they run."""
+    own = own_modules(step)
+    commands = {path.stem for path in step.glob("*/management/commands/[!_]*.py")}
+    imported, called = set(), set()
+    for test in step.glob("tests/*.py"):
+        for node in ast.walk(ast.parse(test.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in own:
+                imported.update((node.module, alias.name) for alias in node.names)
+            elif isinstance(node, ast.Import):
+                imported.update((a.name, None) for a in node.names if a.name.split(".")[0] in own)
+            elif isinstance(node, ast.Constant) and node.value in commands:
+                called.add(node.value)
+    return imported, called
+
+
+def print_names(step, before):
+    """Print the names STEP's tests use that the copy of BEFORE does not have yet."""
+    imported, called = names_used(step)
+    missing = sorted(
+        f"{module}.{name}" if name else module
+        for module, name in imported
+        if not defined(before, module, name)
+    )
+    commands = sorted(name for name in called if not list(before.glob(f"*/*/commands/{name}.py")))
+    if missing or commands:
+        print("\nThe tests use these names from your code, so build them under these names:")
+        for name in missing:
+            print(f"  {name}")
+        for name in commands:
+            print(f"  python manage.py {name}  (a management command)")
+
+
+def cmd_start(args):
+    """Copy the step before step N into workshop/, then say what to build and what to read."""
+    step = find_step(args.step)
+    before = step_before(step)
+    number, copy = step_number(step), WORKSHOP / step.name
+    shown = copy.relative_to(ROOT)
+    if copy.exists() and not args.force:
+        sys.exit(
+            f"{shown} already exists: carry on in it, or `python3 course.py start {number} "
+            f"--force` to replace it with a fresh copy of {before.name} (your changes are lost)."
+        )
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(before, copy, ignore=STEP_IGNORE)
+    title, opening, bullets, notes = lesson(step)
+    print(f"Made {shown}: a copy of {before.name} for you to turn into step {number}.\n")
+    print(f"{title}\n{textwrap.fill(opening, 100)}\n\nWhat you will learn:")
+    for bullet in bullets:
+        print(textwrap.fill(bullet, 100, initial_indent="- ", subsequent_indent="  "))
+    print("\nRead:")
+    for name, path in notes:
+        print(f"- {name}: {path}")
+    heading = f"\nThe files step {number} adds, changes or removes (its tests come with check):"
+    print_changes(before, step, heading, tests=False)
+    print_names(step, before)
+    print(
+        f"\nNext, with the course's .venv active (`. .venv/bin/activate`):\n  cd {shown}\n"
+        "  python manage.py migrate && python manage.py runserver\n"
+        f"and from the top of the repository, for what still fails and a score:\n"
+        f"  python3 course.py check {number}"
+    )
+    return 0
+
+
+# check -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Behaviour:
+    """One sentence a test module checks (a test's docstring), and how its cases went."""
+
+    module: str
+    sentence: str
+    cases: int = 0
+    failed: int = 0
+    skips: list = field(default_factory=list)
+
+
+def first_line(docstring):
+    """The first line of a docstring, or "" for none."""
+    return (docstring or "").strip().split("\n")[0].strip()
+
+
+def marks(node):
+    """The names of the pytest marks in a decorator list or a `pytestmark = ...` value."""
+    found = set()
+    for each in ast.walk(node):
+        if isinstance(each, ast.Attribute) and isinstance(each.value, ast.Attribute):
+            if each.value.attr == "mark":
+                found.add(each.attr)
+    return found
+
+
+def read_module(path):
+    """A test module's docstring, and {test function: (sentence, marks)} from its source."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    module_marks = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "pytestmark" for target in node.targets
+        ):
+            module_marks |= marks(node.value)
+    tests = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+            "test"
+        ):
+            sentence = first_line(ast.get_docstring(node)) or node.name
+            tests[node.name] = (sentence, module_marks.union(*map(marks, node.decorator_list)))
+    return first_line(ast.get_docstring(tree)), tests
+
+
+def grading_copy(learner, step, folder, exercise):
+    """Make FOLDER: the learner's files with STEP's tests, pytest.ini and README (+ EXERCISE's)."""
+
+    def ignore(directory, names):
+        """Leave out caches, databases and virtualenvs; and at the top, the learner's tests."""
+        left_out = set(STEP_IGNORE(directory, names)) | ({".venv"} & set(names))
+        if Path(directory) == learner:
+            left_out |= {"tests", "pytest.ini", "README.md"} & set(names)
+        return left_out
+
+    shutil.copytree(learner, folder, ignore=ignore)
+    # The README too: the live tests compare its terminal session with what the server prints.
+    shutil.copytree(step / "tests", folder / "tests", ignore=STEP_IGNORE)
+    for name in ("pytest.ini", "README.md"):
+        shutil.copy(step / name, folder / name)
+    targets = []
+    for test in sorted(exercise.glob("test_*.py")) if exercise else []:
+        shutil.copy(test, folder / "tests" / test.name)
+        targets.append(f"tests/{test.name}")
+    return targets
+
+
+def run_tests(folder, targets, everything, log):
+    """Run pytest in FOLDER on TARGETS (default: its tests), its output into LOG; the exit code."""
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+    command += ["--continue-on-collection-errors", f"--junitxml={folder / 'junit.xml'}"]
+    command += ([] if everything else ["-m", FAST]) + targets
+    env = {**os.environ, "DJANGO_DB_PATH": str(folder.parent / "db.sqlite3")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.pop("PYTEST_ADDOPTS", None)
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, cwd=folder, env=env, stdout=output, stderr=output)
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            stop([process], grace=30)
+            raise
+
+
+def module_path(classname, folder):
+    """tests/test_chat.py for the JUnit classname tests.test_chat (or tests.test_chat.TestX)."""
+    parts = classname.split(".")
+    while len(parts) > 1 and not folder.joinpath(*parts[:-1], parts[-1] + ".py").is_file():
+        parts.pop()
+    return "/".join(parts) + ".py"
+
+
+def error_line(text, folder):
+    """A traceback's exception as one line, with the place in the learner's code it came from."""
+    lines = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+    line = (lines or [line for line in text.splitlines() if line.strip()] or ["(no output)"])[-1]
+    line = re.sub(r"^(ModuleNotFoundError|ImportError): ", "", line)
+    line = re.sub(r" \((/|[A-Z]:\\)[^)]*\)$", "", line)
+    # Frames look like `File "/tmp/x/chat/views.py", line 3` or `chat/views.py:3: in <module>`.
+    frames = re.findall(r'(?m)File "([^"]+)", line (\d+)|^([^\s:]+\.py):(\d+): in ', text)
+    for absolute, number, relative, other in reversed(frames):
+        path = Path(absolute or relative)
+        path = path.relative_to(folder) if path.is_relative_to(folder) else path
+        if not path.is_absolute() and path.parts[0] != "tests" and (folder / path).is_file():
+            return f"{line} ({path.as_posix()}, line {number or other})"
+    return line
+
+
+def expected(step, message):
+    """What STEP has that MESSAGE says is missing, as " — step 3 expects chat/rooms.py", or ""."""
+    module = re.match(r"No module named '([\w.]+)'", message)
+    name = re.match(r"cannot import name '(\w+)' from '([\w.]+)'", message)
+    dotted = module[1] if module else name[2] if name else None
+    path = step.joinpath(*dotted.split(".")) if dotted else None
+    if path and path.with_suffix(".py").is_file():
+        where = path.relative_to(step).as_posix() + ".py"
+    elif path and path.is_dir():
+        where = path.relative_to(step).as_posix() + "/"
+    else:
+        return ""
+    what = f"{name[1]} in {where}" if name else where
+    return f" — step {step_number(step)} expects {what}"
+
+
+def grade(folder, report, everything):
+    """The behaviours in FOLDER's JUnit REPORT, and {module: why it could not load}."""
+    behaviours, unloaded, modules = {}, {}, {}
+
+    def behaviour(module, sentence):
+        """The Behaviour for MODULE's SENTENCE, made the first time it is asked for."""
+        return behaviours.setdefault((module, sentence), Behaviour(module, sentence))
+
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        classname, name = case.get("classname", ""), case.get("name", "")
+        problems = [child for child in case if child.tag in ("failure", "error")]
+        skips = [child.get("message", "") for child in case if child.tag == "skipped"]
+        if not classname:  # a module that could not be collected
+            unloaded[name.replace(".", "/") + ".py"] = error_line(problems[0].text or "", folder)
+            continue
+        module = module_path(classname, folder)
+        if module not in modules:
+            modules[module] = read_module(folder / module)
+        sentence = modules[module][1].get(name.split("[")[0], (name,))[0]
+        each = behaviour(module, sentence)
+        each.cases += 1
+        each.failed += bool(problems)
+        each.skips += [] if problems else skips
+    for module in unloaded:
+        for sentence, found in read_module(folder / module)[1].values():
+            if everything or not found & {"live", "browser"}:
+                behaviour(module, sentence).failed = 1
+    headings = {module: docstring for module, (docstring, _) in modules.items()}
+    return list(behaviours.values()), unloaded, headings
+
+
+def behaviour_count(count):
+    """`1 behaviour`, `2 behaviours`."""
+    return f"{count} behaviour" + ("s" if count != 1 else "")
+
+
+def print_grades(step, behaviours, unloaded, headings):
+    """Print each failing behaviour as a sentence under its module, then the skips and the score."""
+    failing = [each for each in behaviours if each.failed and each.module not in unloaded]
+    for module in sorted({each.module for each in failing} | set(unloaded)):
+        if module in unloaded:
+            count = sum(each.module == module for each in behaviours)
+            why = unloaded[module] + expected(step, unloaded[module])
+            print(f"\n{module} could not load: {why} ({behaviour_count(count)} not checked)")
+            continue
+        print(f"\n{module}: {headings.get(module) or 'its tests'}")
+        for each in (each for each in failing if each.module == module):
+            cases = f"{each.failed} of {each.cases}" if each.failed < each.cases else each.failed
+            print(f"  - {each.sentence}" + (f" ({cases} cases)" if each.cases > 1 else ""))
+    skipped = [each for each in behaviours if each.skips and not each.failed]
+    for reason in dict.fromkeys(each.skips[0] for each in skipped):
+        count = sum(each.skips[0] == reason for each in skipped)
+        print(f"\nNot checked ({behaviour_count(count)} skipped): {reason}")
+    passed = sum(not each.failed and not each.skips for each in behaviours)
+    print(f"\nScore: {passed} of {len(behaviours)} behaviours pass")
+    return passed == len(behaviours)
+
+
+def gradable_exercise(step):
+    """The exercises/ folder that holds STEP's gradable exercise tests; exit if it has none."""
+    folder = EXERCISES / step.name
+    if not list(folder.glob("test_*.py")):
+        sys.exit(f"{step.name} has no gradable exercise (no tests in exercises/{step.name}/).")
+    return folder
+
+
+def cmd_check(args):
+    """Run step N's tests on a copy of the learner's work: failing behaviours, then a score."""
+    step = find_step(args.step)
+    number = step_number(step)
+    learner = Path(args.path).resolve() if args.path else WORKSHOP / step.name
+    if not (learner / "manage.py").is_file():
+        sys.exit(
+            f"{learner} is not a step to check (it has no manage.py): make one with "
+            f"`python3 course.py start {number}`, or name yours with --path."
+        )
+    exercise = gradable_exercise(step) if args.exercises else None
+    handle, log = tempfile.mkstemp(prefix=f"course-check-{step.name}-", suffix=".log")
+    os.close(handle)
+    log = Path(log)
+    which = "all the tests" if args.all else "the fast tests"
+    which += f" of step {number}'s gradable exercise" if exercise else f" of step {number}"
+    print(f"Checking {args.path or learner.relative_to(ROOT)} with {which}...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="course-check-") as tmp:
+        folder = Path(tmp, step.name)
+        targets = grading_copy(learner, step, folder, exercise)
+        code = run_tests(folder, targets, args.all, log)
+        report = folder / "junit.xml"
+        if not report.is_file() or ElementTree.parse(report).find(".//testcase") is None:
+            error = error_line(log.read_text(errors="replace"), folder)
+            print(f"pytest could not run step {number}'s tests on it: {error}")
+            print(f"pytest's own report: {log}")
+            return 1
+        behaviours, unloaded, headings = grade(folder, report, args.all)
+    if print_grades(step, behaviours, unloaded, headings) and code == 0:
+        log.unlink()
+        return 0
+    print(f"pytest's own report, with the tracebacks: {log}")
+    return 1
 
 
 # ws ----------------------------------------------------------------------------------------
@@ -527,6 +903,24 @@ def parser():
     diff.add_argument("a", help="the earlier step, e.g. 2")
     diff.add_argument("b", help="the later step, e.g. 3")
     diff.set_defaults(handler=cmd_diff, needs_venv=False)
+
+    start = commands.add_parser(
+        "start", help="workshop: copy step N-1 into workshop/ to build step N on (N = 2 to 6)"
+    )
+    start.add_argument("step", help="the step to build, e.g. 3")
+    start.add_argument("--force", action="store_true", help="replace an existing copy")
+    start.set_defaults(handler=cmd_start, needs_venv=False)
+
+    check = commands.add_parser(
+        "check", help="workshop: run step N's tests on your copy; what fails, and a score"
+    )
+    check.add_argument("step", help="the step your copy should now be, e.g. 3")
+    check.add_argument("--path", help="your copy (default: workshop/stepNN_name)")
+    check.add_argument("--all", action="store_true", help="the live and browser tests too")
+    check.add_argument(
+        "--exercises", action="store_true", help="only the tests of the step's gradable exercise"
+    )
+    check.set_defaults(handler=cmd_check, needs_venv=True)
 
     ws = commands.add_parser("ws", help="talk to a WebSocket from the terminal")
     ws.add_argument("url", help="e.g. ws://127.0.0.1:8000/ws/echo/")

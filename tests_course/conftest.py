@@ -13,11 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class FakeCourse:
-    """A copy of course.py and the top conftest.py in a folder, with steps made to order."""
+    """course.py, the tool it imports and the top conftest.py in a folder, with steps to order."""
 
     def __init__(self, root):
         self.root = root
-        for name in ("course.py", "conftest.py", "pyproject.toml"):
+        for name in ("course.py", "conftest.py", "pyproject.toml", "tools/what_changed.py"):
+            (root / name).parent.mkdir(exist_ok=True)
             shutil.copy(ROOT / name, root / name)
 
     def step(self, name, files):

@@ -1,4 +1,4 @@
-"""`course.py diff A B`: the files that changed, then the diff, without caches or databases."""
+"""`course.py diff A B`: the README table's rows, then the diff, without caches or databases."""
 
 import pytest
 
@@ -18,10 +18,27 @@ def test_differences_exit_0(course):
     assert course.course("diff", "1", "2").returncode == 0
 
 
-def test_stat_comes_first(course):
-    """The output opens with the changed files and their counts."""
-    first = course.course("diff", "1", "2").stdout.splitlines()[0]
-    assert "chat/consumers.py" in first and "| 2 +-" in first
+def test_readme_table_rows_come_first(course):
+    """The output opens with the files a README's "What changed" table lists, and their change."""
+    lines = course.course("diff", "1", "2").stdout.splitlines()
+    assert lines[:2] == [
+        "What changed from step01_a to step02_b (as in the README's table):",
+        "  changed  chat/consumers.py",
+    ]
+
+
+def test_stat_follows_the_table_rows(course):
+    """After the table's rows and a blank line: git's summary, the file and its line counts."""
+    lines = course.course("diff", "1", "2").stdout.splitlines()
+    assert lines[2] == "" and "chat/consumers.py" in lines[3] and "| 2 +-" in lines[3]
+
+
+def test_rows_are_those_of_the_real_tables(course):
+    """The rows come from tools/what_changed.py, as the READMEs' tables do: none for README.md."""
+    (course.root / "step02_b" / "README.md").write_text("# Step 02\n")
+    (course.root / "step02_b" / "extra.py").write_text("")
+    lines = course.course("diff", "1", "2").stdout.splitlines()
+    assert lines[1:3] == ["  changed  chat/consumers.py", "  added    extra.py"]
 
 
 def test_full_diff_follows(course):
