@@ -26,5 +26,5 @@ def test_course_commands_parse(command):
 
 def test_every_command_is_in_the_readme():
     """Each of the helper's commands is shown at least once."""
-    for name in ("run", "test", "diff", "ws"):
+    for name in ("run", "test", "diff", "ws", "start", "check"):
         assert f"python3 course.py {name}" in README
