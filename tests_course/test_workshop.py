@@ -96,8 +96,11 @@ and rooms.
 
 
 @pytest.fixture
-def fake_course(fake):
+def fake_course(fake, monkeypatch):
     """step01_a, the learner's starting point, and step02_b, the answer, with its README."""
+    # `check` keeps pytest's report in a temporary file when something fails: keep it here.
+    (fake.root / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(fake.root / "tmp"))
     step = {"things.py": "ANSWER = 41\nWORDS = ['a']\n", "chat/__init__.py": ""}
     fake.step("step01_a", {**step, **LEARNER_TESTS, "db.sqlite3": "data"})
     answer = {"things.py": "ANSWER = 42\nWORDS = ['a', 'b', 'c']\nLIVE = True\n"}
@@ -315,7 +318,9 @@ def real_course(new_course, tmp_path_factory):
 def check(fake, *args):
     """Run `course.py check ARGS` in the course, as a learner would (with a longer time-out)."""
     command = [sys.executable, "course.py", "--no-venv", "check", *args]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # The grading copies, and the reports `check` keeps when something fails, go in the course.
+    (fake.root / "tmp").mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(fake.root / "tmp")}
     return subprocess.run(
         command, cwd=fake.root, env=env, capture_output=True, text=True, timeout=900
     )
