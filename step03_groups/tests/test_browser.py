@@ -5,16 +5,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def other_page(browser):
-    """A second person: a page in its own browser context, closed after the test."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 def open_room(page, daphne, room):
     """Open a room page and wait until its socket is open."""
     page.goto(f"{daphne.url}/chat/{room}/")

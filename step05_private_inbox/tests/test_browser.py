@@ -16,16 +16,6 @@ def daphne(demo_daphne):
     return demo_daphne
 
 
-@pytest.fixture
-def other_page(browser):
-    """A second person: a page in its own browser context, closed after the test."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 def open_room(page, daphne, room, username="ada"):
     """Open a room page, log in on the form it redirects to, and wait for the socket to open."""
     page.goto(f"{daphne.url}/chat/{room}/")

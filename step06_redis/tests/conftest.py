@@ -199,6 +199,16 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def other_page(browser):
+    """A second person: a page in its own browser context, closed after the test."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
 # Accounts (this step): logged-in sessions for sockets, a live server with the demo users.
 
 DEMO_PASSWORDS = {"ada": "ada-demo-password", "grace": "grace-demo-password"}

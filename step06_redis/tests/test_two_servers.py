@@ -31,16 +31,6 @@ def cookies(two_servers):
     }
 
 
-@pytest.fixture
-def other_page(browser):
-    """A second person: a page in its own browser context, closed after the test."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 def open_socket(server, path, cookie):
     """A real WebSocket client on one server, with the page's Origin and a session cookie."""
     return connect(
