@@ -1,19 +1,17 @@
 """The chat room consumer: one per open socket, all of a room's sockets in one group."""
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
+from accounts.consumers import LoggedInConsumer
 from chat.frames import BadFrame, clean_message, decode_object
 from chat.rooms import room_group_name
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(LoggedInConsumer):
     """Relay each valid message to everyone in the room, the sender included."""
 
     async def connect(self):
         """Refuse anonymous users; otherwise join the room's group and accept the handshake."""
         self.room = self.scope["url_route"]["kwargs"]["room"]
         self.group_name = room_group_name(self.room)
-        self.user = self.scope["user"]
         if not self.user.is_authenticated:
             await self.close()
             return

@@ -1,21 +1,20 @@
 """Consumers: chat rooms (one group per room) and private inboxes (one group per user)."""
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.consumers import LoggedInConsumer
 from chat.frames import BadFrame, clean_message, decode_object
 from chat.inbox import delivery_groups, inbox_group_name, private_event, save_private_message
 from chat.rooms import room_group_name
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(LoggedInConsumer):
     """Relay each valid message to everyone in the room, the sender included."""
 
     async def connect(self):
         """Refuse anonymous users; otherwise join the room's group and accept the handshake."""
         self.room = self.scope["url_route"]["kwargs"]["room"]
         self.group_name = room_group_name(self.room)
-        self.user = self.scope["user"]
         if not self.user.is_authenticated:
             await self.close()
             return
@@ -57,12 +56,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         )
 
 
-class InboxConsumer(AsyncJsonWebsocketConsumer):
+class InboxConsumer(LoggedInConsumer):
     """One per logged-in tab: saves private messages, then delivers them to both inboxes."""
 
     async def connect(self):
         """Refuse anonymous users; otherwise join the user's inbox group and accept."""
-        self.user = self.scope["user"]
         if not self.user.is_authenticated:
             await self.close()
             return

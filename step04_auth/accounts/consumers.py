@@ -1,0 +1,46 @@
+"""A consumer for logged-in users: its socket closes, with 4401, when its session ends."""
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from accounts.sessions import LOGGED_OUT, SESSION_GROUP, user_group_name
+
+
+class LoggedInConsumer(AsyncJsonWebsocketConsumer):
+    """Join the session's and the user's groups; close the socket when either says it ended.
+
+    Subclasses refuse anonymous handshakes in `connect()`; `self.user` is `scope["user"]`.
+    """
+
+    async def websocket_connect(self, message):
+        """Join the session's and the user's groups, then run connect().
+
+        Channels joins `self.groups` before connect() and leaves them on disconnect.
+        """
+        self.user = self.scope["user"]
+        self.ended = False
+        self.session_group = self.scope["session"].get(SESSION_GROUP)
+        if self.user.is_authenticated and self.session_group:
+            self.groups = [self.session_group, user_group_name(self.user.pk)]
+        await super().websocket_connect(message)
+        if self.user.is_authenticated and not self.session_group:
+            # A session logged in before this code existed has no group: ask for a new login.
+            await self.end()
+
+    async def websocket_receive(self, message):
+        """Pass a frame on to receive(), unless the session has ended and the socket is closing."""
+        if not self.ended:
+            await super().websocket_receive(message)
+
+    async def session_ended(self, event):
+        """The session this socket was opened with has ended (a logout): close with 4401."""
+        await self.end()
+
+    async def user_sessions_ended(self, event):
+        """The user's sessions have ended (password change, deactivation), maybe but one."""
+        if event["keep"] != self.session_group:
+            await self.end()
+
+    async def end(self):
+        """Close with 4401, and ignore the frames that arrive while the close is under way."""
+        self.ended = True
+        await self.close(code=LOGGED_OUT)
