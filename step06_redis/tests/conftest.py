@@ -423,3 +423,19 @@ def two_servers(request, tmp_path_factory, redis_url):
     finally:
         for server in servers:
             server.stop()
+
+
+def log_out_over_http(server, session_cookie):
+    """Log a session out with the logout form's POST (and its CSRF token), as a browser does."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_url = f"{server.url}/accounts/login/"
+    opener.open(login_url, timeout=10).close()  # sets the csrftoken cookie
+    csrf = {cookie.name: cookie.value for cookie in jar}[settings.CSRF_COOKIE_NAME]
+    request = urllib.request.Request(
+        f"{server.url}/accounts/logout/",
+        data=urllib.parse.urlencode({"csrfmiddlewaretoken": csrf}).encode(),
+        headers={"Cookie": f"{session_cookie}; {settings.CSRF_COOKIE_NAME}={csrf}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200, f"the logout answered {response.status}"

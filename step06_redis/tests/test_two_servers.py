@@ -11,9 +11,10 @@ import uuid
 from urllib.request import Request, urlopen
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, log_in_over_http
+from tests.conftest import DEMO_PASSWORDS, log_in_over_http, log_out_over_http
 
 pytestmark = pytest.mark.live
 
@@ -172,3 +173,14 @@ def test_page_on_b_shows_live_what_a_page_on_a_sent(two_servers, page, other_pag
     item = grace.locator("#log li.private", has_text=text)
     item.wait_for()
     assert item.inner_text().endswith(f"ada → grace: {text}")
+
+
+def test_logout_on_a_closes_the_sessions_socket_on_b(two_servers):
+    """A logout served by A closes, with 4401 within 1 s, the session's socket held by B."""
+    a, b = two_servers
+    cookie = log_in_over_http(a, "ada", DEMO_PASSWORDS["ada"])
+    with open_socket(b, INBOX, cookie) as socket:
+        log_out_over_http(a, cookie)
+        with pytest.raises(ConnectionClosed) as closed:
+            socket.recv(timeout=1)
+    assert closed.value.rcvd.code == 4401
