@@ -21,8 +21,14 @@ BAD_FRAMES = [
     pytest.param('{"message": " \\n\\t "}', "blank_message", id="whitespace-message"),
     pytest.param(json.dumps({"message": "x" * 2001}), "message_too_long", id="2001-chars"),
     pytest.param('{"message": "a\\u0000b"}', "invalid_message", id="nul-in-message"),
+    pytest.param('{"message": "a\\ud800b"}', "invalid_message", id="lone-surrogate-in-message"),
+    pytest.param('{"message": "\\udfff"}', "invalid_message", id="lone-low-surrogate"),
     pytest.param(b'{"message": "hi"}', "binary_frame", id="binary-frame"),
     pytest.param('{"message": "hi", "username": 42}', "invalid_username", id="number-username"),
+    pytest.param('{"message": "hi", "username": "\\u0000"}', "invalid_username", id="nul-username"),
+    pytest.param(
+        '{"message": "hi", "username": "\\ud800"}', "invalid_username", id="surrogate-username"
+    ),
     pytest.param(
         json.dumps({"message": "hi", "username": "x" * 31}), "username_too_long", id="31-username"
     ),

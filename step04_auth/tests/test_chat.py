@@ -23,6 +23,8 @@ BAD_FRAMES = [
     pytest.param('{"message": " \\n\\t "}', "blank_message", id="whitespace-message"),
     pytest.param(json.dumps({"message": "x" * 2001}), "message_too_long", id="2001-chars"),
     pytest.param('{"message": "a\\u0000b"}', "invalid_message", id="nul-in-message"),
+    pytest.param('{"message": "a\\ud800b"}', "invalid_message", id="lone-surrogate-in-message"),
+    pytest.param('{"message": "\\udfff"}', "invalid_message", id="lone-low-surrogate"),
     pytest.param(b'{"message": "hi"}', "binary_frame", id="binary-frame"),
     pytest.param("[" * 5000, "too_deeply_nested", id="deeply-nested"),
 ]

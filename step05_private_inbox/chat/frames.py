@@ -35,6 +35,20 @@ def decode_object(text_data, bytes_data):
     return data
 
 
+def unstorable(text):
+    """What in TEXT no database or channel layer can take (a sentence's end), or None."""
+    if "\x00" in text:
+        # PostgreSQL text cannot hold NUL, and no chat message needs one.
+        return "NUL characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # JSON may spell "\ud800", half of a UTF-16 pair: no character, so UTF-8 cannot encode
+        # it, and the database, or the Redis layer's msgpack, would raise inside the consumer.
+        return "unpaired surrogates (\\ud800 to \\udfff)"
+    return None
+
+
 def clean_message(data):
     """The trimmed `message` text of a frame, or BadFrame."""
     if "message" not in data:
@@ -42,9 +56,8 @@ def clean_message(data):
     message = data["message"]
     if not isinstance(message, str):
         raise BadFrame("invalid_message", '"message" must be a string.')
-    if "\x00" in message:
-        # PostgreSQL text cannot hold NUL, and no chat message needs one.
-        raise BadFrame("invalid_message", '"message" may not contain NUL characters.')
+    if problem := unstorable(message):
+        raise BadFrame("invalid_message", f'"message" may not contain {problem}.')
     message = message.strip()
     if not message:
         raise BadFrame("blank_message", '"message" is empty once white space is trimmed.')
