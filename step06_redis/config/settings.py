@@ -129,6 +129,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shown on every page, so two tabs on two ports show two processes.
 PROCESS_LABEL = os.environ.get("PROCESS_LABEL") or f"{socket.gethostname()}:{os.getpid()}"
 
+# The debug page lists every setting: hide the ones that hold URLs (a Redis password, say).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "chat.logging.HideUrlSettings"
+
 # Messages the layer drops for a full channel are logged at INFO; show them as WARNING.
 LOGGING = {
     "version": 1,

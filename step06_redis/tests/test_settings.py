@@ -170,3 +170,17 @@ def test_every_transaction_begins_immediate():
     with connection.execute_wrapper(record), transaction.atomic():
         connection.cursor().execute("SELECT 1")
     assert statements[0] == "BEGIN IMMEDIATE"
+
+
+@pytest.mark.django_db
+def test_debug_page_hides_the_redis_password(client, settings):
+    """With DEBUG on, the page a bad Host header gets does not show REDIS_URL's password."""
+    url = "redis://:s3cret-redis-password@127.0.0.1:6379/0"
+    environment = settings_under(REDIS_URL=url)
+    settings.DEBUG = True
+    settings.REDIS_URL = environment["REDIS_URL"]
+    settings.REDIS_HOST = environment["REDIS_HOST"]
+    settings.CHANNEL_LAYERS = environment["CHANNEL_LAYERS"]
+    response = client.get("/", HTTP_HOST="attacker.example")
+    assert response.status_code == 400
+    assert "s3cret-redis-password" not in response.content.decode()
