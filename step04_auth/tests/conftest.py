@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 STEP_DIR = Path(__file__).resolve().parent.parent
@@ -193,6 +194,12 @@ def other_page(browser):
 # Accounts (this step): logged-in sessions for sockets, a live server with the demo users.
 
 DEMO_PASSWORDS = {"ada": "ada-demo-password", "grace": "grace-demo-password"}
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Start every test with an empty cache: failed logins are counted there."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

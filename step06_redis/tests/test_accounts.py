@@ -130,6 +130,39 @@ def test_login_with_wrong_password_does_not_log_in(client, alice):
     assert not is_logged_in(client)
 
 
+def test_login_is_refused_after_ten_wrong_passwords(client, alice):
+    """After 10 wrong passwords for one username, even the right password is refused for now."""
+    for _ in range(10):
+        client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert "Too many failed logins for this username" in response.content.decode()
+
+
+def test_login_lockout_keeps_the_user_logged_out(client, alice):
+    """The right password, sent during a lockout, does not log in."""
+    for _ in range(10):
+        client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert not is_logged_in(client)
+
+
+def test_login_lockout_is_per_username(client, alice, django_user_model):
+    """Wrong passwords for alice do not lock bob out."""
+    django_user_model.objects.create_user("bob", password=PASSWORD)
+    for _ in range(10):
+        client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    client.post("/accounts/login/", {"username": "bob", "password": PASSWORD})
+    assert is_logged_in(client)
+
+
+def test_nine_wrong_passwords_do_not_lock_the_user_out(client, alice):
+    """A user who mistypes a few times still logs in with the right password."""
+    for _ in range(9):
+        client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert is_logged_in(client)
+
+
 # Signing up
 
 
@@ -197,6 +230,18 @@ def test_refused_signup_creates_no_user(client, django_user_model, username, pas
     """A refused sign-up (bad password or bad username) creates nobody."""
     signup(client, username=username, password2=password2)
     assert django_user_model.objects.count() == 0
+
+
+def test_signup_refuses_a_look_alike_username(client, alice):
+    """A look-alike of a username, "аlice" with a Cyrillic "а", is refused: usernames are ASCII."""
+    response = signup(client, username="\u0430lice")
+    assert "username" in response.context["form"].errors
+
+
+def test_signup_refuses_a_username_that_differs_only_in_case(client, alice):
+    """ "Alice" is refused while "alice" exists (Django's UserCreationForm checks that)."""
+    response = signup(client, username="Alice")
+    assert "username" in response.context["form"].errors
 
 
 def test_signup_with_a_taken_username_shows_an_error(client, alice):
