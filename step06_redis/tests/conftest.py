@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,10 +81,11 @@ class Server:
 
     It uses the tests' Redis (REDIS_URL, set by the redis_url fixture) and says which process it
     is with PROCESS_LABEL "server-<port>". Servers made with the same tmp_path share one SQLite
-    file, as two processes of one site do. channel_layer="pubsub" sets CHANNEL_LAYER=pubsub.
+    file, as two processes of one site do. channel_layer="pubsub" sets CHANNEL_LAYER=pubsub;
+    database_url points it at PostgreSQL instead.
     """
 
-    def __init__(self, tmp_path, channel_layer=None):
+    def __init__(self, tmp_path, channel_layer=None, database_url=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
@@ -96,8 +98,11 @@ class Server:
             "PYTHONUNBUFFERED": "1",
             "PROCESS_LABEL": self.label,
         }
-        # Never a learner's own PostgreSQL: test servers write to their temporary SQLite file.
+        # Never a learner's own database: test servers write to their temporary SQLite file,
+        # or to a PostgreSQL database made for the run (the `postgres` fixture).
         self.env.pop("DATABASE_URL", None)
+        if database_url is not None:
+            self.env["DATABASE_URL"] = database_url
         if channel_layer is not None:
             self.env["CHANNEL_LAYER"] = channel_layer
         self.process = None
@@ -111,6 +116,18 @@ class Server:
             check=True,
             capture_output=True,
         )
+
+    def manage_output(self, *args):
+        """Run a management command against the server's database; what it printed, stripped."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=STEP_DIR,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return result.stdout.strip()
 
     def start(self, *command, migrate=True):
         """Start the server (`manage.py runserver` unless told otherwise) and wait for it."""
@@ -446,3 +463,48 @@ def log_out_over_http(server, session_cookie):
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200, f"the logout answered {response.status}"
+
+
+# PostgreSQL (this step): a database of the run's own on a server the tests can reach.
+
+POSTGRES_HELP = (
+    "These tests need PostgreSQL: install it (Debian/Ubuntu: sudo apt-get install postgresql, "
+    "then sudo -u postgres createuser --superuser $USER; macOS: brew install postgresql), "
+    "or set DATABASE_URL to a server whose user may create databases"
+)
+# The local socket as this user (Debian's "peer" login), then TCP as postgres (trust setups).
+LOCAL_POSTGRES = ["postgres:///postgres", "postgres://postgres@127.0.0.1:5432/postgres"]
+
+
+def reachable_postgres():
+    """The URL of a PostgreSQL that answers: DATABASE_URL when set, else a local one, or None."""
+    import psycopg
+
+    candidates = [os.environ["DATABASE_URL"]] if os.environ.get("DATABASE_URL") else LOCAL_POSTGRES
+    for url in candidates:
+        try:
+            psycopg.connect(url, connect_timeout=3).close()
+            return url
+        except psycopg.Error:
+            continue
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """The URL of a fresh PostgreSQL database for this run, dropped at the end."""
+    try:
+        import psycopg
+    except ImportError:
+        unavailable('psycopg is not installed: pip install "psycopg[binary,pool]"')
+    server = reachable_postgres()
+    if server is None:
+        unavailable(POSTGRES_HELP)
+    name = f"course_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

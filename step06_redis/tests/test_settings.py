@@ -109,9 +109,27 @@ def test_database_url_maps_to_postgresql_settings(scheme):
         "USER": "chat",
         "PASSWORD": "p@ss:w/rd",
         "HOST": "db.internal",
-        "PORT": "5433",
-        "CONN_MAX_AGE": 60,
+        "PORT": 5433,
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": False,
+        "DISABLE_SERVER_SIDE_CURSORS": False,
+        "OPTIONS": {"pool": {"min_size": 2, "max_size": 10, "timeout": 10}},
     }
+
+
+def test_database_url_keeps_no_persistent_connections():
+    """CONN_MAX_AGE is 0: under ASGI a connection kept for the next request is never reused."""
+    from config.database import database_from_url
+
+    assert database_from_url("postgres://chat@localhost/realtime")["CONN_MAX_AGE"] == 0
+
+
+def test_database_url_uses_psycopgs_pool():
+    """The PostgreSQL entry asks Django for psycopg's connection pool, bounded to 10."""
+    from config.database import database_from_url
+
+    options = database_from_url("postgres://chat@localhost/realtime")["OPTIONS"]
+    assert options["pool"]["max_size"] == 10
 
 
 def test_database_url_without_port_leaves_the_port_empty():
