@@ -129,6 +129,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shown on every page, so two tabs on two ports show two processes.
 PROCESS_LABEL = os.environ.get("PROCESS_LABEL") or f"{socket.gethostname()}:{os.getpid()}"
 
+# Behind a proxy that terminates TLS (deploy/nginx.conf, notes/10-deploying.md): DJANGO_HTTPS=1
+# trusts its X-Forwarded-Proto, sends cookies over HTTPS only and tells browsers to stay on it.
+# A form posted from another origin than the Host (a proxy on another name) must be listed.
+CSRF_TRUSTED_ORIGINS = os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",")
+CSRF_TRUSTED_ORIGINS = [origin for origin in CSRF_TRUSTED_ORIGINS if origin]
+if os.environ.get("DJANGO_HTTPS") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "3600"))
+
 # The debug page lists every setting: hide the ones that hold URLs (a Redis password, say).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "chat.logging.HideUrlSettings"
 

@@ -1,13 +1,16 @@
 """Settings from the environment: Redis, the layer, the process label, the database."""
 
 import os
+import re
 import socket
+import subprocess
+import sys
 
 import pytest
 from django.db import connection, transaction
 from django.db.utils import ConnectionHandler
 
-from tests.conftest import settings_under
+from tests.conftest import STEP_DIR, settings_under
 
 # config.database is imported inside the tests that use it: on a copy of the step before, which
 # lacks it, `course.py check` can still load this file and grade its other tests.
@@ -202,3 +205,26 @@ def test_debug_page_hides_the_redis_password(client, settings):
     response = client.get("/", HTTP_HOST="attacker.example")
     assert response.status_code == 400
     assert "s3cret-redis-password" not in response.content.decode()
+
+
+# The warnings `check --deploy` may still give in production, each explained in
+# notes/10-deploying.md: HSTS for subdomains and preloading are the domain owner's decisions.
+EXPLAINED_DEPLOY_WARNINGS = {"security.W005", "security.W021"}
+
+
+def test_check_deploy_reports_only_what_the_deploy_note_explains():
+    """In production (DEBUG off, HTTPS on, a real secret) check --deploy says only W005 and W021."""
+    production = {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_HTTPS": "1",
+        "DJANGO_SECRET_KEY": "a-real-secret-" + "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "chat.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=STEP_DIR,
+        env={**os.environ, **production},
+        capture_output=True,
+        text=True,
+    )
+    assert set(re.findall(r"\((security\.\w+)\)", result.stderr)) == EXPLAINED_DEPLOY_WARNINGS
