@@ -9,10 +9,10 @@ def test_index_serves_the_echo_client(client):
 
 
 def test_echo_client_handles_the_four_socket_events():
-    """The page's script listens for open, message, close and error."""
+    """The page's socket client (socket.js) listens for open, message, close and error."""
     from django.contrib.staticfiles import finders
 
-    script = open(finders.find("chat/echo.js"), encoding="utf-8").read()
+    script = open(finders.find("chat/socket.js"), encoding="utf-8").read()
     for event in ("open", "message", "close", "error"):
         assert f'addEventListener("{event}"' in script
 

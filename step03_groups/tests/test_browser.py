@@ -1,8 +1,13 @@
-"""The room page in headless Chromium, two people at once."""
+"""The room page in headless Chromium, two people at once; a socket that comes back by itself."""
+
+import re
 
 import pytest
 
 pytestmark = pytest.mark.browser
+
+# Waits before a retry grow (up to 1 s, 2 s, 4 s, 8 s...) and a restart takes seconds: be patient.
+RECONNECT_MS = 45_000
 
 
 def open_room(page, daphne, room):
@@ -16,6 +21,54 @@ def say(page, message, nickname=""):
     page.fill("#username", nickname)
     page.fill("#message", message)
     page.press("#message", "Enter")
+
+
+def said(page, message):
+    """The room log's line holding `message`, as the server sent it to the room, once it is in."""
+    line = page.locator("#log li.message", has_text=message)
+    line.wait_for()
+    return line.inner_text()
+
+
+def record_status(page):
+    """From now on, keep every text that #status shows in the page's `statusSeen` list."""
+    page.evaluate(
+        """() => {
+            window.statusSeen = [];
+            const status = document.getElementById("status");
+            new MutationObserver(() => statusSeen.push(status.textContent)).observe(
+                status, { childList: true, characterData: true, subtree: true }
+            );
+        }"""
+    )
+
+
+def wait_until_open_again(page):
+    """Wait until #status, recorded by record_status, has counted down and shows open again."""
+    page.wait_for_function(
+        "statusSeen.some((text) => text.startsWith('reconnecting'))"
+        " && statusSeen.at(-1) === 'open'",
+        timeout=RECONNECT_MS,
+    )
+    return page.evaluate("statusSeen")
+
+
+@pytest.fixture(scope="module")
+def schedule_page(browser, daphne):
+    """The page whose retryDelay the schedule tests call (they change nothing in it)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    open_room(page, daphne, "schedule")
+    yield page
+    context.close()
+
+
+def retry_delay(page, attempt, random):
+    """The page's retryDelay(attempt, random) in ms, with `random` always returning `random`."""
+    return page.evaluate(
+        "([attempt, random]) => retryDelay(attempt, () => random)", [attempt, random]
+    )
 
 
 def test_typed_message_appears_in_the_other_page(daphne, page, other_page):
@@ -33,33 +86,111 @@ def test_message_holding_html_shows_as_text(daphne, page, other_page):
     open_room(other_page, daphne, "markup")
     say(page, "<img src=x onerror=\"document.title='pwned'\">", nickname="mallory")
     other_page.wait_for_selector("#log li.message")
-    shown = (
-        other_page.inner_text("#log li.message"),
-        other_page.locator("#log img").count(),
-        other_page.title(),
+    assert other_page.inner_text("#log li.message") == (
+        "mallory: <img src=x onerror=\"document.title='pwned'\">"
     )
-    assert shown == ("mallory: <img src=x onerror=\"document.title='pwned'\">", 0, "Room markup")
-
-
-def test_page_shows_disconnected_when_the_server_drops_the_socket(daphne, page):
-    """A frame over Daphne's 1 MiB limit makes the server drop the socket; the page says so."""
-    open_room(page, daphne, "closing")
-    page.evaluate("socket.send('x'.repeat(1024 * 1024 + 1))")
-    page.wait_for_selector("#status.disconnected")
-    assert "Disconnected (code 1006). Reload the page to reconnect." in page.inner_text("#log")
+    assert other_page.locator("#log img").count() == 0
+    assert other_page.title() == "Room markup"
 
 
 def test_error_frame_is_shown_as_not_sent(daphne, page):
     """An error frame from the server is shown as "Not sent: <detail>"."""
     open_room(page, daphne, "refused")
-    page.evaluate("socket.send('not json')")
+    page.evaluate("live.socket.send('not json')")
     page.wait_for_selector("#log li.error")
     assert page.inner_text("#log li.error") == "Not sent: The frame is not valid JSON."
 
 
-def test_send_button_is_disabled_once_disconnected(daphne, page):
-    """With the socket closed, the Send button is disabled: nothing can be sent into the void."""
+def test_send_button_is_disabled_while_reconnecting(daphne, page):
+    """While the socket is down the Send button is disabled: nothing is sent into the void."""
     open_room(page, daphne, "button")
-    page.evaluate("socket.close()")
-    page.wait_for_selector("#status.disconnected")
-    assert page.is_disabled("#send")
+    page.evaluate(
+        """() => {
+            window.buttonSeen = [];
+            const status = document.getElementById("status");
+            const send = document.getElementById("send");
+            new MutationObserver(() => buttonSeen.push([status.className, send.disabled])).observe(
+                status, { childList: true, characterData: true, subtree: true }
+            );
+        }"""
+    )
+    page.evaluate("live.socket.close(4000)")
+    page.wait_for_function("buttonSeen.length > 0 && buttonSeen.at(-1)[0] === 'open'")
+    seen = page.evaluate("buttonSeen")
+    assert [state for state, disabled in seen if not disabled] == ["open"]
+
+
+# The backoff schedule: retryDelay(attempt, random) is a pure function, asked in the page.
+
+
+def test_first_retry_comes_within_a_second(schedule_page):
+    """The first retry waits less than 1 s, however the dice fall."""
+    assert retry_delay(schedule_page, 0, 0.999999) < 1000
+
+
+def test_retry_ceiling_doubles_with_each_attempt(schedule_page):
+    """Each failed attempt doubles the longest wait (1 s, 2 s, 4 s...); random() 0.5 waits half."""
+    delays = [retry_delay(schedule_page, attempt, 0.5) for attempt in range(5)]
+    assert delays == [500, 1000, 2000, 4000, 8000]
+
+
+def test_retry_wait_is_capped_at_30_seconds(schedule_page):
+    """From the sixth attempt on the longest wait stays 30 s, even after thousands of attempts."""
+    delays = [retry_delay(schedule_page, attempt, 0.5) for attempt in (5, 50, 5000)]
+    assert delays == [15000, 15000, 15000]
+
+
+def test_retry_wait_is_never_negative(schedule_page):
+    """The shortest wait is 0 ms, never less: with random() at 0 the retry comes at once."""
+    delays = [retry_delay(schedule_page, attempt, 0) for attempt in (0, 3, 50)]
+    assert delays == [0, 0, 0]
+
+
+def test_retry_wait_stays_under_its_ceiling(schedule_page):
+    """With Math.random, 1000 waits for the fourth attempt all fall in [0 ms, 8 s)."""
+    delays = schedule_page.evaluate("Array.from({ length: 1000 }, () => retryDelay(3))")
+    assert all(0 <= delay < 8000 for delay in delays)
+
+
+def test_retry_waits_spread_from_zero_to_the_ceiling(schedule_page):
+    """Full jitter: 1000 waits for the fourth attempt reach both ends of [0 ms, 8 s)."""
+    delays = schedule_page.evaluate("Array.from({ length: 1000 }, () => retryDelay(3))")
+    assert min(delays) < 800
+    assert max(delays) > 7200
+
+
+# Reconnecting: after an unexpected close, and after a server restart.
+
+
+def test_page_reconnects_after_an_unexpected_close(daphne, page):
+    """The server drops the socket (a frame over 1 MiB); the page counts down, then reconnects."""
+    open_room(page, daphne, "closing")
+    record_status(page)
+    page.evaluate("live.socket.send('x'.repeat(1024 * 1024 + 1))")
+    seen = wait_until_open_again(page)
+    assert any(re.fullmatch(r"reconnecting in \d+ s", text) for text in seen)
+    assert "Disconnected (code 1006)." in page.inner_text("#log")
+
+
+def test_page_works_again_after_reconnecting(daphne, page):
+    """After the page has reconnected by itself, a message goes through again, without a reload."""
+    open_room(page, daphne, "again")
+    record_status(page)
+    page.evaluate("live.socket.close(4000)")
+    wait_until_open_again(page)
+    say(page, "back again")
+    assert said(page, "back again").endswith(": back again")
+
+
+def test_page_reconnects_after_a_server_restart(daphne, page):
+    """The server stops and starts again on the same port; the open page reconnects and chats."""
+    open_room(page, daphne, "restart")
+    record_status(page)
+    daphne.stop()
+    try:
+        page.wait_for_selector("#status.reconnecting")
+    finally:
+        daphne.start()
+    wait_until_open_again(page)
+    say(page, "after the restart")
+    assert said(page, "after the restart").endswith(": after the restart")

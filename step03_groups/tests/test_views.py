@@ -72,18 +72,23 @@ def test_invalid_room_page_is_404(client, path):
     assert client.get(path).status_code == 404
 
 
-def read_room_script():
-    """The text of chat/room.js, found the way Django's static files finder finds it."""
+def read_static(path):
+    """The text of a static file, found the way Django's static files finder finds it."""
     from django.contrib.staticfiles import finders
 
-    with open(finders.find("chat/room.js"), encoding="utf-8") as script:
+    with open(finders.find(path), encoding="utf-8") as script:
         return script.read()
+
+
+def read_room_script():
+    """The text of chat/room.js."""
+    return read_static("chat/room.js")
 
 
 @pytest.mark.parametrize("event", ["open", "message", "close", "error"])
 def test_room_script_handles_the_four_socket_events(event):
-    """The page's script listens for open, message, close and error."""
-    assert f'socket.addEventListener("{event}"' in read_room_script()
+    """The page's socket client (socket.js) listens for open, message, close and error."""
+    assert f'socket.addEventListener("{event}"' in read_static("chat/socket.js")
 
 
 def test_room_script_never_uses_inner_html():

@@ -1,5 +1,5 @@
-// A WebSocket client in four events: open, message, close, error.
-const statusEl = document.getElementById("status");
+// The echo page: what is typed goes out over the socket and comes back. keepOpen (socket.js)
+// opens the socket, shows its state in #status and opens a new one after an unexpected close.
 const logEl = document.getElementById("log");
 const form = document.getElementById("send-form");
 const input = document.getElementById("message");
@@ -11,26 +11,16 @@ function log(text, kind) {
   logEl.appendChild(item);
 }
 
-function setStatus(text) {
-  statusEl.textContent = text;
-  statusEl.className = text;
-}
-
-const scheme = location.protocol === "https:" ? "wss" : "ws";
-const socket = new WebSocket(`${scheme}://${location.host}/ws/echo/`);
-
-socket.addEventListener("open", () => setStatus("open"));
-socket.addEventListener("message", (event) => log(event.data, "received"));
-socket.addEventListener("close", (event) => {
-  setStatus("closed");
-  log(`Connection closed (code ${event.code}).`, "error");
+const live = keepOpen(() => socketUrl("/ws/echo/"), {
+  raw: true, // the echo sends back exactly what it got: show it as it is, not as JSON
+  onMessage: (data) => log(data, "received"),
+  onClose: (event) => log(`Disconnected (code ${event.code}).`, "error"),
+  onError: () => log("Connection error.", "error"),
 });
-socket.addEventListener("error", () => log("Connection error.", "error"));
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  if (socket.readyState !== WebSocket.OPEN || input.value === "") return;
-  socket.send(input.value);
+  if (input.value === "" || !live.send(input.value)) return;
   log(input.value, "sent");
   input.value = "";
 });

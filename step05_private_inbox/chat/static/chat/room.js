@@ -1,6 +1,7 @@
-// The room page: one socket to /ws/chat/<room>/, its four events handled visibly.
+// The room page: one socket to /ws/chat/<room>/, kept open by keepOpen (socket.js), which shows
+// its state in #status and opens a new one after an unexpected close. A new socket joins the
+// room again on the server; what was said while the page was away is not replayed.
 const roomName = JSON.parse(document.getElementById("room-name").textContent);
-const statusEl = document.getElementById("status");
 const logEl = document.getElementById("log");
 const form = document.getElementById("send-form");
 const messageInput = document.getElementById("message");
@@ -13,34 +14,26 @@ function log(text, kind) {
   logEl.appendChild(item);
 }
 
-function setStatus(text) {
-  statusEl.textContent = text;
-  statusEl.className = text;
-  sendButton.disabled = text !== "open";
-}
-
-const scheme = location.protocol === "https:" ? "wss" : "ws";
-const socket = new WebSocket(`${scheme}://${location.host}/ws/chat/${roomName}/`);
-
-socket.addEventListener("open", () => setStatus("open"));
-socket.addEventListener("message", (event) => {
-  const frame = JSON.parse(event.data);
-  if (frame.type === "message") {
-    log(`${frame.username}: ${frame.message}`, "message");
-  } else if (frame.type === "error") {
-    log(`Not sent: ${frame.detail}`, "error");
-  }
+sendButton.disabled = true; // until the socket is open: nothing is sent into the void
+const live = keepOpen(() => socketUrl(`/ws/chat/${roomName}/`), {
+  onOpen: () => (sendButton.disabled = false),
+  onMessage: (frame) => {
+    if (frame.type === "message") {
+      log(`${frame.username}: ${frame.message}`, "message");
+    } else if (frame.type === "error") {
+      log(`Not sent: ${frame.detail}`, "error");
+    }
+  },
+  onClose: (event) => {
+    sendButton.disabled = true;
+    log(`Disconnected (code ${event.code}).`, "error");
+  },
+  onError: () => log("Connection error.", "error"),
 });
-socket.addEventListener("close", (event) => {
-  setStatus("disconnected");
-  log(`Disconnected (code ${event.code}). Reload the page to reconnect.`, "error");
-});
-socket.addEventListener("error", () => log("Connection error.", "error"));
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  if (socket.readyState !== WebSocket.OPEN || messageInput.value.trim() === "") return;
-  socket.send(JSON.stringify({ message: messageInput.value }));
-  messageInput.value = "";
+  if (messageInput.value.trim() === "") return;
+  const frame = JSON.stringify({ message: messageInput.value });
+  if (live.send(frame)) messageInput.value = "";
 });
-setStatus("connecting");

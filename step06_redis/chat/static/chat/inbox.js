@@ -1,6 +1,6 @@
-// The inbox page: history comes with the page; new messages arrive over /ws/inbox/.
+// The inbox page: history comes with the page; new messages arrive over /ws/inbox/, kept open by
+// keepOpen (socket.js). Each new socket asks for what the page missed while it had none.
 // Without JavaScript (or while the socket is down) the form posts to /inbox/send/ instead.
-const statusEl = document.getElementById("status");
 const logEl = document.getElementById("log");
 const form = document.getElementById("send-form");
 const toInput = document.getElementById("to");
@@ -26,37 +26,32 @@ function note(text) {
   logEl.appendChild(item);
 }
 
-function setStatus(text) {
-  statusEl.textContent = text;
-  statusEl.className = text;
+// The id of the newest message shown (0 when none): the server replays every later one.
+function newestId() {
+  const ids = [...logEl.querySelectorAll("li[data-id]")].map((item) => Number(item.dataset.id));
+  return Math.max(0, ...ids);
 }
 
 let lastSent = "";
 
-const scheme = location.protocol === "https:" ? "wss" : "ws";
-const socket = new WebSocket(`${scheme}://${location.host}/ws/inbox/`);
-
-socket.addEventListener("open", () => setStatus("open"));
-socket.addEventListener("message", (event) => {
-  const frame = JSON.parse(event.data);
-  if (frame.type === "private") show(frame);
-  else if (frame.type === "error") {
-    note(`Not sent: ${frame.detail}`);
-    if (messageInput.value === "") messageInput.value = lastSent; // give the text back to fix
-  }
+const live = keepOpen(() => socketUrl(`/ws/inbox/?after=${newestId()}`), {
+  onMessage: (frame) => {
+    if (frame.type === "private") show(frame);
+    else if (frame.type === "resync") location.reload(); // too much missed: load the history
+    else if (frame.type === "error") {
+      note(`Not sent: ${frame.detail}`);
+      if (messageInput.value === "") messageInput.value = lastSent; // give the text back to fix
+    }
+  },
+  onClose: (event) => note(`Disconnected (code ${event.code}). Sending still works.`),
+  onError: () => note("Connection error."),
 });
-socket.addEventListener("close", (event) => {
-  setStatus("disconnected");
-  note(`Live updates stopped (code ${event.code}). Sending still works; reload to reconnect.`);
-});
-socket.addEventListener("error", () => note("Connection error."));
 
 form.addEventListener("submit", (event) => {
-  if (socket.readyState !== WebSocket.OPEN) return; // let the browser post the form
+  if (live.socket.readyState !== WebSocket.OPEN) return; // let the browser post the form
   event.preventDefault();
   if (messageInput.value.trim() === "") return;
   lastSent = messageInput.value;
-  socket.send(JSON.stringify({ to: toInput.value, message: messageInput.value }));
+  live.send(JSON.stringify({ to: toInput.value, message: messageInput.value }));
   messageInput.value = "";
 });
-setStatus("connecting");
