@@ -16,7 +16,7 @@ LARGEST_PK = 2**63 - 1
 # DESIGN's rule for a group name, stricter than the layer's own check (which lets "\n" through).
 GROUP_NAME = re.compile(r"[A-Za-z0-9_.-]{1,99}")
 # Usernames Django accepts that no group name can hold.
-AWKWARD_USERNAMES = ["alice@example.com", "a+b", "zoë", "x" * 150]
+AWKWARD_USERNAMES = ["alice@example.com", "a+b", "x" * 150]
 
 
 @pytest.mark.parametrize("pk", [1, 42, LARGEST_PK])
@@ -59,7 +59,7 @@ def test_inbox_group_names_differ_between_users():
 
 @pytest.mark.parametrize("username", AWKWARD_USERNAMES)
 def test_django_accepts_the_username(username):
-    """Django's username field takes it: up to 150 of letters, digits and @ . + - _."""
+    """The username field takes it: up to 150 of ASCII letters, digits and @ . + - _."""
     field = get_user_model()._meta.get_field("username")
     assert field.clean(username, None) == username
 
