@@ -1,10 +1,21 @@
-"""Private messages: who may receive them, saving them, and the event both inboxes get."""
+"""Private messages: who may receive them, saving them, the event both inboxes get, reading them."""
+
+import re
+from urllib.parse import parse_qs
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from chat.frames import BadFrame, clean_message
 from chat.models import PrivateMessage
+
+PAGE_SIZE = 50  # messages on one inbox page
+REPLAY_LIMIT = 500  # messages a reconnecting socket gets; beyond that, the page reloads instead
+CORRESPONDENTS = 50  # usernames the "To" field suggests
+# The largest id a 64-bit primary key holds: a bigger one in a URL means "beyond every message",
+# and is never handed to the database (SQLite and PostgreSQL both refuse it).
+LARGEST_ID = 2**63 - 1
+ASCII_DIGITS = re.compile(r"[0-9]+")  # not \d or str.isdigit(): they accept "١" and "٣" too
 
 
 def inbox_group_name(user_id):
@@ -52,7 +63,61 @@ def delivery_groups(message):
 
 
 def history(user):
-    """Every private message the user sent or received, oldest first."""
+    """Every private message the user sent or received, oldest first (a query: slice it)."""
     return PrivateMessage.objects.filter(Q(sender=user) | Q(recipient=user)).select_related(
         "sender", "recipient"
     )
+
+
+def parse_id(text):
+    """TEXT as a message id (ASCII digits only), or None; anything larger is LARGEST_ID."""
+    if not ASCII_DIGITS.fullmatch(text):
+        return None
+    digits = text.lstrip("0") or "0"
+    # int() of thousands of digits is slow, and Python refuses it: compare lengths first.
+    if len(digits) > len(str(LARGEST_ID)):
+        return LARGEST_ID
+    return min(int(digits), LARGEST_ID)
+
+
+def page_before(user, before=None, size=PAGE_SIZE):
+    """The user's SIZE messages before id BEFORE (else the newest), oldest first; any older?"""
+    messages = history(user).order_by("-id")
+    if before is not None:
+        messages = messages.filter(id__lt=before)
+    # One more than a page says whether there are older ones.
+    newest = list(messages[: size + 1])
+    return newest[:size][::-1], len(newest) > size
+
+
+def after_from_query(query_string):
+    """The `after` id in a socket's query string (bytes), None when there is none, or BadFrame."""
+    found = parse_qs(query_string.decode("latin-1"), keep_blank_values=True).get("after")
+    if found is None:
+        return None
+    after = parse_id(found[0]) if len(found) == 1 else None
+    if after is None:
+        detail = '"after" must be one message id, written with the digits 0 to 9, like ?after=42.'
+        raise BadFrame("invalid_after", detail)
+    return after
+
+
+def messages_after(user, after, limit=REPLAY_LIMIT):
+    """Events of the user's messages after id AFTER, oldest first, at most LIMIT; any more?"""
+    found = list(history(user).filter(id__gt=after).order_by("id")[: limit + 1])
+    return [private_event(message) for message in found[:limit]], len(found) > limit
+
+
+def correspondents(user, limit=CORRESPONDENTS):
+    """The usernames of the people the user last exchanged messages with, most recent first."""
+    # Each query is bounded: the LIMIT most recent of each direction hold the LIMIT most recent
+    # of both.
+    sent = user.sent_messages.exclude(recipient=user).values_list("recipient")
+    received = user.received_messages.exclude(sender=user).values_list("sender")
+    latest = {}
+    for messages in (sent, received):
+        for other, last in messages.annotate(last=Max("id")).order_by("-last")[:limit]:
+            latest[other] = max(last, latest.get(other, 0))
+    recent = sorted(latest, key=latest.get, reverse=True)[:limit]
+    names = dict(get_user_model().objects.filter(pk__in=recent).values_list("pk", "username"))
+    return [names[pk] for pk in recent]

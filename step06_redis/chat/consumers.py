@@ -4,7 +4,14 @@ from channels.db import database_sync_to_async
 
 from accounts.consumers import LoggedInConsumer
 from chat.frames import BadFrame, clean_message, decode_object
-from chat.inbox import delivery_groups, inbox_group_name, private_event, save_private_message
+from chat.inbox import (
+    after_from_query,
+    delivery_groups,
+    inbox_group_name,
+    messages_after,
+    private_event,
+    save_private_message,
+)
 from chat.rooms import room_group_name
 
 
@@ -60,13 +67,33 @@ class InboxConsumer(LoggedInConsumer):
     """One per logged-in tab: saves private messages, then delivers them to both inboxes."""
 
     async def connect(self):
-        """Refuse anonymous users; otherwise join the user's inbox group and accept."""
+        """Refuse anonymous users; otherwise join the inbox group, accept, and replay `?after=`."""
         if not self.user.is_authenticated:
             await self.close()
             return
         self.group_name = inbox_group_name(self.user.pk)
+        # Join the group before reading the database. A message saved in between then arrives
+        # twice, replayed and live, and the page drops the second copy by its id. In the other
+        # order, a message saved after the read but delivered before the join would arrive
+        # neither way. Live events wait until connect() returns, so they follow the replay.
         await self.channel_layer.group_add(self.group_name, self.channel_name)
-        await self.accept()
+        await self.accept()  # nothing may be sent before this
+        await self.replay()
+
+    async def replay(self):
+        """Send what was saved after `?after=<id>`, oldest first, or "resync" when too much was."""
+        try:
+            after = after_from_query(self.scope["query_string"])
+        except BadFrame as error:
+            await self.send_json(error.as_frame())
+            return
+        if after is None:
+            return
+        events, more = await database_sync_to_async(messages_after)(self.user, after)
+        for event in events:
+            await self.inbox_private(event)
+        if more:
+            await self.send_json({"type": "resync"})
 
     async def disconnect(self, code):
         """Leave the inbox group, if the handshake got as far as joining it."""

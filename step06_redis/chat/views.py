@@ -2,13 +2,20 @@
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from chat.frames import BadFrame
-from chat.inbox import delivery_groups, history, private_event, save_private_message
+from chat.inbox import (
+    correspondents,
+    delivery_groups,
+    page_before,
+    parse_id,
+    private_event,
+    save_private_message,
+)
 from chat.rooms import is_valid_room_name
 
 
@@ -32,14 +39,26 @@ def room(request, room):
 
 @login_required
 def inbox(request):
-    """The user's private messages, oldest first, and a form to send one."""
-    return render_inbox(request)
+    """The user's latest private messages (or those before `?before=<id>`), and a send form."""
+    found = request.GET.getlist("before")
+    if not found:
+        return render_inbox(request)
+    before = parse_id(found[0]) if len(found) == 1 else None
+    if before is None:
+        return HttpResponseBadRequest(
+            "?before= must be one message id, written with the digits 0 to 9, like ?before=42.",
+            content_type="text/plain; charset=utf-8",
+        )
+    return render_inbox(request, before=before)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def inbox_send(request):
     """Save a private message from a plain form, deliver it live, then go back to the inbox."""
+    if request.method != "POST":
+        # A login redirect lands here with a GET (?next=/inbox/send/): show the inbox.
+        return redirect("inbox")
     try:
         message = save_private_message(request.user, request.POST)
     except BadFrame as error:
@@ -50,13 +69,15 @@ def inbox_send(request):
     return redirect("inbox")
 
 
-def render_inbox(request, error=None, status=200):
-    """The inbox page, with an error sentence above the form when a send was refused."""
+def render_inbox(request, error=None, status=200, before=None):
+    """An inbox page, with an error sentence above the form when a send was refused."""
+    messages, older = page_before(request.user, before)
     context = {
-        "private_messages": history(request.user),
-        "usernames": get_user_model()
-        .objects.exclude(pk=request.user.pk)
-        .values_list("username", flat=True),
+        "private_messages": messages,
+        # The id the "Older messages" link starts from: the oldest message on this page.
+        "older_than": messages[0].id if older else None,
+        "before": before,
+        "correspondents": correspondents(request.user),
         "error": error,
         "form_data": request.POST,
     }

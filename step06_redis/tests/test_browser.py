@@ -455,6 +455,25 @@ def test_inbox_reloads_on_resync(daphne, page):
     page.wait_for_selector("#status.open")
 
 
+def test_inbox_resync_goes_to_the_latest_messages(daphne, page):
+    """After a resync the page shows /inbox/, the latest messages, whichever page it was on."""
+    open_inbox(page, daphne, "grace")
+    frame = json.dumps({"type": "resync"})
+    with page.expect_navigation():
+        page.evaluate(
+            "(data) => live.socket.dispatchEvent(new MessageEvent('message', { data }))", frame
+        )
+    assert page.url == f"{daphne.url}/inbox/"
+
+
+def test_older_messages_page_opens_no_socket(daphne, page):
+    """A page of older messages (?before=) is an archive: no live socket, status "off"."""
+    open_inbox(page, daphne, "grace")
+    page.goto(f"{daphne.url}/inbox/?before=1")
+    assert page.evaluate("live") is None
+    assert page.inner_text("#status") == "off"
+
+
 def test_inbox_form_posts_while_no_socket_is_open(daphne, page):
     """With the socket closing, Send posts the form to /inbox/send/; the message is listed."""
     open_inbox(page, daphne, "ada")

@@ -34,21 +34,28 @@ function newestId() {
 
 let lastSent = "";
 
-const live = keepOpen(() => socketUrl(`/ws/inbox/?after=${newestId()}`), {
-  onMessage: (frame) => {
-    if (frame.type === "private") show(frame);
-    else if (frame.type === "resync") location.reload(); // too much missed: load the history
-    else if (frame.type === "error") {
-      note(`Not sent: ${frame.detail}`);
-      if (messageInput.value === "") messageInput.value = lastSent; // give the text back to fix
-    }
-  },
-  onClose: (event) => note(`Disconnected (code ${event.code}). Sending still works.`),
-  onError: () => note("Connection error."),
-});
+function receive(frame) {
+  if (frame.type === "private") show(frame);
+  else if (frame.type === "resync") location.assign("/inbox/"); // too much missed: reload
+  else if (frame.type === "error" && frame.error === "invalid_after") note(frame.detail);
+  else if (frame.type === "error") {
+    note(`Not sent: ${frame.detail}`);
+    if (messageInput.value === "") messageInput.value = lastSent; // give the text back to fix
+  }
+}
+
+// A page of older messages (?before=) is an archive: live ones belong on the latest page.
+const isArchive = document.getElementById("latest") !== null;
+const live = isArchive
+  ? null
+  : keepOpen(() => socketUrl(`/ws/inbox/?after=${newestId()}`), {
+      onMessage: receive,
+      onClose: (event) => note(`Disconnected (code ${event.code}). Sending still works.`),
+      onError: () => note("Connection error."),
+    });
 
 form.addEventListener("submit", (event) => {
-  if (live.socket.readyState !== WebSocket.OPEN) return; // let the browser post the form
+  if (live?.socket.readyState !== WebSocket.OPEN) return; // let the browser post the form
   event.preventDefault();
   if (messageInput.value.trim() === "") return;
   lastSent = messageInput.value;
