@@ -4,9 +4,10 @@ import re
 from urllib.parse import parse_qs
 
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError
 from django.db.models import Max, Q
 
-from chat.frames import BadFrame, clean_message
+from chat.frames import BadFrame, clean_message, unstorable
 from chat.models import PrivateMessage
 
 PAGE_SIZE = 50  # messages on one inbox page
@@ -28,8 +29,9 @@ def clean_recipient(data):
     if "to" not in data:
         raise BadFrame("missing_recipient", 'The frame has no "to" key.')
     username = data["to"]
-    # No username holds NUL, and PostgreSQL would refuse to look one up.
-    if not isinstance(username, str) or not username.strip() or "\x00" in username:
+    # No username holds NUL or an unpaired surrogate, and the database would refuse to look
+    # one up.
+    if not isinstance(username, str) or not username.strip() or unstorable(username):
         raise BadFrame("invalid_recipient", '"to" must be a username.')
     username = username.strip()
     try:
@@ -42,7 +44,13 @@ def save_private_message(sender, data):
     """Check `to` and `message`, then save the message (sync: call it from a thread)."""
     recipient = clean_recipient(data)
     body = clean_message(data)
-    return PrivateMessage.objects.create(sender=sender, recipient=recipient, body=body)
+    try:
+        return PrivateMessage.objects.create(sender=sender, recipient=recipient, body=body)
+    except IntegrityError:
+        # The sender or the recipient was deleted a moment ago (the sender's sockets are being
+        # closed with 4401): refuse the message instead of crashing the consumer.
+        detail = "The message was not saved: its sender or its recipient no longer exists."
+        raise BadFrame("not_saved", detail) from None
 
 
 def private_event(message):

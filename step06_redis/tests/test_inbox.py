@@ -26,6 +26,8 @@ BAD_FRAMES = [
     pytest.param('{"to": "  ", "message": "hi"}', "invalid_recipient", id="blank-to"),
     pytest.param('{"to": "b\\u0000ob", "message": "hi"}', "invalid_recipient", id="nul-in-to"),
     pytest.param('{"to": "bob", "message": "a\\u0000b"}', "invalid_message", id="nul-in-message"),
+    pytest.param('{"to": "b\\ud800ob", "message": "hi"}', "invalid_recipient", id="surrogate-to"),
+    pytest.param('{"to": "bob", "message": "\\ud800"}', "invalid_message", id="surrogate-message"),
     pytest.param("not json", "invalid_json", id="not-json"),
     pytest.param('["bob", "hi"]', "not_an_object", id="list"),
     pytest.param(b'{"to": "bob", "message": "hi"}', "binary_frame", id="binary-frame"),
@@ -243,3 +245,18 @@ async def test_reply_reaches_the_original_sender(inbox, logged_in):
     await bob.receive_json_from(timeout=2)
     await bob.send_json_to({"to": "alice", "message": "yes"})
     assert (await alice.receive_json_from(timeout=2))["message"] == "yes"
+
+
+async def test_message_from_a_user_deleted_meanwhile_gets_an_error_frame(inbox, logged_in):
+    """A sender deleted behind the app's back (no signal) gets not_saved, not a crash."""
+    from django.db import connection
+
+    alice = await inbox(logged_in["alice"])
+
+    def delete_alice_without_signals():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM accounts_user WHERE id = %s", [logged_in["alice"].user.pk])
+
+    await sync_to_async(delete_alice_without_signals)()
+    await alice.send_json_to({"to": "bob", "message": "hi"})
+    assert (await alice.receive_json_from(timeout=2))["error"] == "not_saved"
