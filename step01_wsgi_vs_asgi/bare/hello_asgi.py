@@ -1,4 +1,4 @@
-"""An ASGI application without Django: a coroutine the server awaits once per connection.
+"""An ASGI application without Django: a coroutine the server awaits once per request or socket.
 
 Serve it with `python -m daphne -p 8001 bare.hello_asgi:app`, from the step folder.
 """

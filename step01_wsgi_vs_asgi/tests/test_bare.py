@@ -1,5 +1,7 @@
 """The bare WSGI and ASGI callables: called by hand as a server would, then really served."""
 
+import http.client
+
 import pytest
 from bare.hello_asgi import app as asgi_app
 from bare.hello_wsgi import app as wsgi_app
@@ -81,6 +83,21 @@ def test_asgi_app_served_by_daphne_answers_a_real_request(serve):
     server = serve(*ASGI_COMMAND)
     _, _, body = http_get(f"{server.url}/caf%C3%A9")
     assert body.decode() == "Hello from ASGI: GET /café\n"
+
+
+@pytest.mark.live
+def test_daphne_calls_the_asgi_app_once_per_request_not_per_connection(serve):
+    """Two requests on one kept-alive TCP connection are two calls, each with its own scope."""
+    server = serve(*ASGI_COMMAND)
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    bodies, sockets = [], []
+    for path in ("/first", "/second"):
+        connection.request("GET", path)
+        bodies.append(connection.getresponse().read().decode())
+        sockets.append(connection.sock)
+    connection.close()
+    assert sockets[0] is sockets[1]  # one connection: http.client kept it open
+    assert bodies == ["Hello from ASGI: GET /first\n", "Hello from ASGI: GET /second\n"]
 
 
 @pytest.mark.live

@@ -11,7 +11,9 @@ from accounts.sessions import end_session, end_user_sessions, name_session_group
 @receiver(user_logged_in)
 def name_the_sessions_group(sender, request, user, **kwargs):
     """Each login starts a session with a group of its own for the sockets it opens."""
-    name_session_group(request.session)
+    # channels.auth.login() (a login over a socket) sends this signal with no request.
+    if request is not None:
+        name_session_group(request.session)
 
 
 @receiver(user_logged_out)

@@ -7,13 +7,17 @@ from unittest import mock
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SynchronousOnlyOperation
 from django.core.handlers.asgi import ASGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connections, transaction
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 
 # chat.consumers and chat.inbox are imported inside the test that uses them: on a copy of the
 # step before, which lacks them, `course.py check` can still load this file and grade the others.
@@ -34,6 +38,26 @@ def current_connection():
 def count_users():
     """A plain ORM call: sync code that opens a database connection."""
     return get_user_model().objects.count()
+
+
+class UserCounter(AsyncWebsocketConsumer):
+    """Answers every frame with the number of users, read through database_sync_to_async."""
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """Count the users in a worker thread and send the number back."""
+        await self.send(text_data=str(await database_sync_to_async(count_users)()))
+
+
+async def clean_ups_during_one_frame(communicator):
+    """How often close_old_connections() ran while COMMUNICATOR opened a socket, traded a frame."""
+    with mock.patch("channels.db.close_old_connections") as close_old_connections:
+        await communicator.send_input({"type": "websocket.connect"})
+        await communicator.receive_output(timeout=2)  # websocket.accept
+        await communicator.send_input({"type": "websocket.receive", "text": "how many?"})
+        await communicator.receive_output(timeout=2)  # the answer
+    await communicator.send_input({"type": "websocket.disconnect", "code": 1000})
+    await communicator.wait()
+    return close_old_connections.call_count
 
 
 async def test_orm_call_on_the_event_loop_raises_synchronous_only_operation():
@@ -129,6 +153,19 @@ async def test_async_to_sync_on_the_event_loop_raises():
         async_to_sync(running_loop)()
 
 
+async def test_connections_are_cleaned_up_when_a_server_runs_the_consumer():
+    """Driven as a server drives it, the consumer cleans up around its handler and its query."""
+    scope = {"type": "websocket", "path": "/", "headers": [], "subprotocols": []}
+    communicator = ApplicationCommunicator(UserCounter.as_asgi(), scope)
+    assert await clean_ups_during_one_frame(communicator) > 0
+
+
+async def test_websocket_communicator_turns_the_connection_clean_up_off():
+    """WebsocketCommunicator makes close_old_connections() a no-op while it sends and receives."""
+    communicator = WebsocketCommunicator(UserCounter.as_asgi(), "/")
+    assert await clean_ups_during_one_frame(communicator) == 0
+
+
 async def test_async_consumer_closes_old_connections_before_each_handler(inbox, logged_in):
     """Channels calls aclose_old_connections() before it runs each handler of a consumer."""
     alice = await inbox(logged_in["alice"])
@@ -137,3 +174,60 @@ async def test_async_consumer_closes_old_connections_before_each_handler(inbox, 
         await alice.receive_json_from(timeout=2)
     # One for websocket.receive, one for the inbox.private event that comes back.
     assert aclose_old_connections.call_count == 2
+
+
+async def test_transaction_atomic_has_no_async_form():
+    """Django 5.2 has no async transaction: `async with transaction.atomic()` is a TypeError."""
+    with pytest.raises(TypeError, match="asynchronous context manager"):
+        async with transaction.atomic():
+            pass
+
+
+async def test_transaction_atomic_on_the_event_loop_raises_synchronous_only_operation():
+    """The sync `with transaction.atomic()` opens a connection, so the loop's thread refuses it."""
+    with pytest.raises(SynchronousOnlyOperation):
+        with transaction.atomic():
+            pass
+
+
+async def test_related_object_not_loaded_cannot_be_read_in_async_code():
+    """`message.sender` on a row fetched without it is a query, refused on the event loop."""
+    from chat.models import PrivateMessage
+
+    ada = await get_user_model().objects.acreate(username="ada")
+    await PrivateMessage.objects.acreate(sender=ada, recipient=ada, body="hi")
+    message = await PrivateMessage.objects.afirst()
+    with pytest.raises(SynchronousOnlyOperation):
+        message.sender  # noqa: B018 (reading the attribute is the query)
+
+
+async def test_select_related_loads_the_related_object_for_async_code():
+    """With select_related() the sender comes in the same query, and reads without one."""
+    from chat.models import PrivateMessage
+
+    ada = await get_user_model().objects.acreate(username="ada")
+    await PrivateMessage.objects.acreate(sender=ada, recipient=ada, body="hi")
+    message = await PrivateMessage.objects.select_related("sender").afirst()
+    assert message.sender.username == "ada"
+
+
+async def test_async_for_reads_a_queryset():
+    """`async for` over a queryset fetches its rows in a worker thread, then yields them."""
+    await get_user_model().objects.acreate(username="ada")
+    assert [user.username async for user in get_user_model().objects.all()] == ["ada"]
+
+
+def test_sync_server_reads_a_whole_async_stream_before_sending_any_of_it():
+    """Under WSGI an async iterator is read to its end first: an endless stream never starts."""
+    produced = []
+
+    async def parts():
+        for number in range(3):
+            produced.append(number)
+            yield str(number)
+
+    response = StreamingHttpResponse(parts())
+    with pytest.warns(Warning, match="must consume asynchronous iterators"):
+        first = next(iter(response))
+    assert first == b"0"
+    assert produced == [0, 1, 2]
