@@ -236,8 +236,11 @@ def redis_url(step, processes):
     return start_redis(step, processes)
 
 
-def serve(step, port, processes):
-    """Start the step's server(s): one runserver, or two processes sharing Redis for step 6."""
+def serve(step, port, processes, services):
+    """Start the step's server(s): one runserver, or two processes sharing Redis for step 6.
+
+    PROCESSES gets the servers; SERVICES what they use, a Redis of our own, to stop after them.
+    """
     if step.name != REDIS_STEP:
         command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"]
         server = start_server(command, step)
@@ -245,7 +248,7 @@ def serve(step, port, processes):
         if wait_for_port(port, server):
             print(f"\nOpen http://127.0.0.1:{port}/ in your browser. Ctrl-C stops the server.\n")
         return
-    env = {**os.environ, "REDIS_URL": redis_url(step, processes)}
+    env = {**os.environ, "REDIS_URL": redis_url(step, services)}
     ports = [port, port + 1]
     for each in ports:
         label = {"PROCESS_LABEL": f"server-{each}"}
@@ -279,14 +282,16 @@ def cmd_run(args):
     manage(step, "migrate", "--noinput")
     if (step / DEMO_USERS).exists():
         manage(step, "demo_users")
-    processes = []
+    processes, services = [], []
     try:
-        serve(step, args.port, processes)
-        return wait_any(processes)
+        serve(step, args.port, processes, services)
+        return wait_any(services + processes)
     except KeyboardInterrupt:
         return 0
     finally:
+        # Servers first: one that outlived its Redis would close its sockets with 4503 and warn.
         stop(processes, grace=0)
+        stop(services, grace=0)
 
 
 # test --------------------------------------------------------------------------------------

@@ -37,6 +37,29 @@ else:
     print("ran", *sys.argv[1:])
 """
 DEMO_USERS = {"accounts/management/commands/demo_users.py": "# stands in for the real one\n"}
+# Stands in for step 6's manage.py: a server that, once stopped, says whether its Redis was up.
+MANAGE_SEEING_REDIS = """
+import os
+import socket
+import sys
+import time
+from urllib.parse import urlsplit
+
+if sys.argv[1] == "runserver":
+    port = int(sys.argv[-1].split(":")[1])
+    redis = urlsplit(os.environ["REDIS_URL"])
+    with socket.create_server(("127.0.0.1", port)) as server:
+        try:
+            while True:
+                server.accept()[0].close()
+        except KeyboardInterrupt:
+            time.sleep(0.5)  # a real server takes a moment to stop, and uses Redis meanwhile
+            with socket.socket() as sock:
+                up = sock.connect_ex((redis.hostname, redis.port)) == 0
+            print(f"server-{port} stopped; its Redis was {'up' if up else 'gone'}")
+else:
+    print("ran", *sys.argv[1:])
+"""
 
 
 def free_port():
@@ -201,6 +224,15 @@ def test_step_6_starts_and_stops_its_own_redis(course, port):
     assert listening(redis_port)
     running.ctrl_c()
     assert not listening(redis_port)
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server on PATH")
+def test_step_6_stops_its_servers_before_their_redis(fake, port):
+    """Ctrl-C stops both servers before the Redis they use, so they never lose it mid-stop."""
+    fake.step("step06_redis", {"manage.py": MANAGE_SEEING_REDIS, **DEMO_USERS})
+    running = Running(fake, "6", "--port", str(port), env={"REDIS_URL": ""})
+    running.wait_for("in two tabs")
+    assert running.ctrl_c()[1].count("its Redis was up") == 2
 
 
 def test_step_6_without_redis_says_how_to_get_it(course, port):

@@ -26,6 +26,14 @@ def demo_users():
     return output.getvalue()
 
 
+def change_adas_password(django_user_model):
+    """Make the demo users, then give ada another password, as the password change page does."""
+    demo_users()
+    ada = django_user_model.objects.get(username="ada")
+    ada.set_password("something-else-entirely")
+    ada.save()
+
+
 @pytest.mark.parametrize("username, password", DEMO_PASSWORDS.items())
 def test_demo_user_can_log_in_with_the_documented_password(debug_on, client, username, password):
     """ada / ada-demo-password and grace / grace-demo-password log in."""
@@ -48,23 +56,45 @@ def test_demo_users_twice_does_not_duplicate(debug_on, django_user_model):
     assert sorted(django_user_model.objects.values_list("username", flat=True)) == ["ada", "grace"]
 
 
-def test_demo_users_twice_says_it_reset(debug_on):
-    """On the second run the command says it reset the users."""
+def test_demo_users_twice_says_it_kept_them(debug_on):
+    """On the second run the passwords already match: the command says it kept the users."""
     demo_users()
     assert demo_users().splitlines() == [
-        "Reset demo user ada with password ada-demo-password",
-        "Reset demo user grace with password grace-demo-password",
+        "Kept demo user ada with password ada-demo-password",
+        "Kept demo user grace with password grace-demo-password",
     ]
+
+
+def test_demo_users_leaves_a_matching_password_alone(debug_on, django_user_model):
+    """A password that already matches is not set again: the stored hash stays the same."""
+    demo_users()
+    before = django_user_model.objects.get(username="ada").password
+    demo_users()
+    assert django_user_model.objects.get(username="ada").password == before
+
+
+def test_demo_users_again_keeps_a_session_logged_in(debug_on, client):
+    """A browser logged in as ada stays logged in when the command runs again (a restart)."""
+    demo_users()
+    client.login(username="ada", password="ada-demo-password")
+    demo_users()
+    assert client.get("/chat/lobby/").status_code == 200
 
 
 def test_demo_users_resets_a_changed_password(debug_on, client, django_user_model):
     """A demo user whose password was changed gets the documented one back."""
-    demo_users()
-    ada = django_user_model.objects.get(username="ada")
-    ada.set_password("something-else-entirely")
-    ada.save()
+    change_adas_password(django_user_model)
     demo_users()
     assert client.login(username="ada", password="ada-demo-password")
+
+
+def test_demo_users_says_it_reset_a_changed_password(debug_on, django_user_model):
+    """The command says it reset ada, whose password was changed, and kept grace."""
+    change_adas_password(django_user_model)
+    assert demo_users().splitlines() == [
+        "Reset demo user ada with password ada-demo-password",
+        "Kept demo user grace with password grace-demo-password",
+    ]
 
 
 def test_demo_users_refuses_when_debug_is_off(settings):

@@ -1,8 +1,18 @@
-"""A consumer for logged-in users: its socket closes, with 4401, when its session ends."""
+"""A consumer for logged-in users: its socket closes when its session ends, or Redis is lost."""
+
+import logging
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from accounts.sessions import LOGGED_OUT, SESSION_GROUP, user_group_name
+
+logger = logging.getLogger(__name__)
+
+# The close code for "Redis is unreachable, try again later" (HTTP's 503). Not 1011: Daphne
+# sends an application's close code only if it is 1000 or 3000-4999. Pages retry after it.
+REDIS_LOST = 4503
 
 
 class LoggedInConsumer(AsyncJsonWebsocketConsumer):
@@ -10,6 +20,23 @@ class LoggedInConsumer(AsyncJsonWebsocketConsumer):
 
     Subclasses refuse anonymous handshakes in `connect()`; `self.user` is `scope["user"]`.
     """
+
+    async def __call__(self, scope, receive, send):
+        """Run the consumer; if it loses Redis, close the socket with 4503 and say so in one line.
+
+        A lost Redis surfaces wherever the consumer awaits the channel layer: the core layer's
+        receive(), which Channels awaits between handlers, and group_add, group_send or
+        group_discard inside them. Left alone, Daphne logs a traceback for each socket and closes
+        it with 1011. (The Pub/Sub layer's receive() waits through an outage instead, so there
+        a socket is closed only if it uses Redis meanwhile.)
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            logger.warning("Redis is unreachable, closing %s: %s", scope["path"], error)
+            # `send` itself, not self.close(): Redis can fail before Channels has stored `send`.
+            # A handshake still under way is refused instead (Daphne answers HTTP 403).
+            await send({"type": "websocket.close", "code": REDIS_LOST})
 
     async def websocket_connect(self, message):
         """Join the session's and the user's groups, then run connect().

@@ -4,6 +4,8 @@ import logging
 import re
 
 from django.views.debug import SafeExceptionReporterFilter
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
 class DroppedMessagesAsWarning(logging.Filter):
@@ -14,6 +16,22 @@ class DroppedMessagesAsWarning(logging.Filter):
         if "over capacity" in str(record.msg):
             record.levelno = logging.WARNING
             record.levelname = "WARNING"
+        return True
+
+
+class LostRedisInOneLine(logging.Filter):
+    """Print channels_redis's reports of an unreachable Redis as one line, not a traceback.
+
+    The Pub/Sub layer's reader logs one every second while Redis is down, and one for each
+    socket that ends meanwhile; the consumers already log a warning for each socket they close.
+    """
+
+    def filter(self, record):
+        """Keep every record; fold a lost Redis connection's traceback into one line."""
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, (RedisConnectionError, RedisTimeoutError)):
+            record.msg, record.args = f"{record.getMessage().rstrip(':')}: {error}", None
+            record.exc_info = record.exc_text = None
         return True
 
 

@@ -144,20 +144,26 @@ if os.environ.get("DJANGO_HTTPS") == "1":
 # The debug page lists every setting: hide the ones that hold URLs (a Redis password, say).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "chat.logging.HideUrlSettings"
 
-# Messages the layer drops for a full channel are logged at INFO; show them as WARNING.
+# Messages the layer drops for a full channel are logged at INFO; show them as WARNING. A lost
+# Redis connection is one line, not a traceback (the consumers close their sockets with 4503).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"dropped_as_warning": {"()": "chat.logging.DroppedMessagesAsWarning"}},
+    "filters": {
+        "dropped_as_warning": {"()": "chat.logging.DroppedMessagesAsWarning"},
+        "lost_redis_in_one_line": {"()": "chat.logging.LostRedisInOneLine"},
+    },
     "formatters": {"level": {"format": "{levelname} {name}: {message}", "style": "{"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["dropped_as_warning"],
+            "filters": ["dropped_as_warning", "lost_redis_in_one_line"],
             "formatter": "level",
         },
     },
     "loggers": {
         "channels_redis": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # The consumers' warnings, e.g. a socket closed because Redis is unreachable.
+        "accounts": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

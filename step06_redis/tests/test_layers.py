@@ -5,11 +5,12 @@ import uuid
 
 import pytest
 from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
 from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.test import AsyncClient
 
-from tests.conftest import layers_for
+from tests.conftest import ORIGIN, free_port, layers_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -115,3 +116,17 @@ async def test_pubsub_layer_drops_a_message_nobody_is_subscribed_to(redis_url):
             await asyncio.wait_for(layer.receive(channel), timeout=0.5)
     finally:
         await layer.flush()
+
+
+@pytest.mark.parametrize("channel_layer", [None, "pubsub"], ids=["core", "pubsub"])
+async def test_handshake_without_redis_is_refused_with_4503(settings, logged_in, channel_layer):
+    """With no Redis to join its groups in, a handshake is refused with 4503 (try again later)."""
+    from config.asgi import application
+
+    settings.CHANNEL_LAYERS = layers_for(f"redis://127.0.0.1:{free_port()}/0", channel_layer)
+    headers = [(b"origin", ORIGIN.encode()), *logged_in["alice"].headers]
+    communicator = WebsocketCommunicator(application, "/ws/chat/redis/", headers=headers)
+    try:
+        assert await communicator.connect(timeout=5) == (False, 4503)
+    finally:
+        await communicator.disconnect()

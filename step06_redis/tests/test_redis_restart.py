@@ -113,14 +113,14 @@ def outage(tmp_path_factory):
         redis_server.stop()
 
 
-def test_open_sockets_are_closed_with_1011(outage):
-    """Both sockets open when Redis stopped are closed by their servers with 1011."""
-    assert outage.close_codes == [1011, 1011]
+def test_open_sockets_are_closed_with_4503(outage):
+    """Both sockets open when Redis stopped are closed by their servers with 4503 (try later)."""
+    assert outage.close_codes == [4503, 4503]
 
 
-def test_handshake_while_redis_is_down_gets_http_500(outage):
-    """A new socket cannot join its room's group while Redis is down: Daphne answers 500."""
-    assert outage.handshake_while_down == "HTTP 500"
+def test_handshake_while_redis_is_down_gets_http_403(outage):
+    """A new socket cannot join its room's group while Redis is down: its handshake is refused."""
+    assert outage.handshake_while_down == "HTTP 403"
 
 
 def test_new_sockets_on_both_servers_chat_again_after_redis_restarts(outage):
@@ -134,7 +134,5 @@ def test_both_servers_keep_running_through_the_outage(outage):
 
 
 def test_each_server_logs_the_lost_connection(outage):
-    """Each server's log shows the outage: a traceback that ends in redis-py's ConnectionError."""
-    assert [
-        "Traceback" in log and "redis.exceptions.ConnectionError" in log for log in outage.logs
-    ] == [True, True]
+    """Each server's log shows the outage in a warning line (test_redis_loss counts them)."""
+    assert all("WARNING accounts.consumers: Redis is unreachable" in log for log in outage.logs)

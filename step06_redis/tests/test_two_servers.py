@@ -145,8 +145,8 @@ def test_idle_socket_still_gets_messages_after_7_seconds(two_servers, cookies):
         open_socket(b, "/ws/chat/idle/", cookies["grace"]) as grace,
     ):
         # A real idle period, on purpose: the trap only springs when nothing arrives for 5 s.
-        # With redis-py's default read timeout, both sockets would be closed with 1011 here,
-        # and recv would raise ConnectionClosedError instead of TimeoutError.
+        # With redis-py's default read timeout, both sockets would be closed here (with 4503,
+        # as for a lost Redis), and recv would raise ConnectionClosed instead of TimeoutError.
         with pytest.raises(TimeoutError):
             ada.recv(timeout=7)
         grace.send(json.dumps({"message": "still there?"}))

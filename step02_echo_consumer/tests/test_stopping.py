@@ -1,0 +1,84 @@
+"""Stopping the server with sockets open: a clean log, and clients that see their sockets close.
+
+Stopping a server ends it, so each way of stopping gets a server of its own: `manage.py
+runserver` stopped with Ctrl-C (SIGINT), as a learner stops it, and `daphne
+config.asgi:application` stopped with SIGTERM, as a process manager does.
+"""
+
+import contextlib
+import signal
+import subprocess
+from dataclasses import dataclass
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from tests.conftest import Server
+
+pytestmark = pytest.mark.live
+
+PATHS = ["/ws/echo/", "/ws/echo/sync/"]
+# How each server is started (on its own {port}), and the signal that stops it.
+STOPS = {
+    "runserver, Ctrl-C": ("manage.py runserver --noreload 127.0.0.1:{port}", signal.SIGINT),
+    "daphne, SIGTERM": ("-m daphne -b 127.0.0.1 -p {port} config.asgi:application", signal.SIGTERM),
+}
+
+
+@dataclass
+class Stopped:
+    """What stopping a server with sockets open left behind."""
+
+    close_codes: list  # how each socket ended, as a browser reports it
+    exited: bool  # whether the server process ended within 15 s
+    log: str  # everything the server printed
+
+
+def open_socket(server, path):
+    """A real WebSocket client on PATH, with the page's Origin (open once this returns)."""
+    return connect(f"{server.ws_url}{path}", origin=server.url)
+
+
+def close_code(ws):
+    """How the server ended this socket: its close code, 1006 if it sent none, or "still open"."""
+    try:
+        while True:
+            ws.recv(timeout=10)
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else 1006
+    except TimeoutError:
+        return "still open"
+
+
+@pytest.fixture(scope="module", params=list(STOPS))
+def stopped(request, tmp_path_factory):
+    """Start a server, open a socket on each path, stop the server; what that left behind."""
+    command, signum = STOPS[request.param]
+    server = Server(tmp_path_factory.mktemp("stopping"))
+    try:
+        server.start(*command.format(port=server.port).split())
+        with contextlib.ExitStack() as stack:
+            sockets = [stack.enter_context(open_socket(server, path)) for path in PATHS]
+            server.process.send_signal(signum)
+            close_codes = [close_code(ws) for ws in sockets]
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.process.wait(timeout=15)
+        yield Stopped(close_codes, server.process.poll() is not None, server.log())
+    finally:
+        server.stop()
+
+
+def test_stopping_leaves_no_traceback_in_the_log(stopped):
+    """Stopping the server with sockets open logs no traceback."""
+    assert "Traceback" not in stopped.log
+
+
+def test_clients_see_their_sockets_close_with_1006(stopped):
+    """Daphne drops every socket without a close frame: clients see 1006, and pages reconnect."""
+    assert stopped.close_codes == [1006] * len(PATHS)
+
+
+def test_the_server_process_ends(stopped):
+    """The server process exits within 15 s."""
+    assert stopped.exited
