@@ -96,9 +96,11 @@ STATIC_URL = "static/"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_HOST = {
     "address": REDIS_URL,
-    # redis-py 8 times out a socket read after 5 s; a layer blocks longer than that waiting for
-    # messages, so idle sockets would be closed with 1011. No read timeout: wait for Redis.
-    "socket_timeout": None,
+    # redis-py 8 times out a socket read after 5 s, and the core layer waits for messages with a
+    # blocking pop of exactly 5 s: the read loses that race on an idle process, whose sockets
+    # then close one by one. 10 s outlasts the pop, and still bounds every other command (a
+    # frozen Redis fails a send within 10 s instead of hanging it).
+    "socket_timeout": 10,
     # redis-py's async pool stops at 100 connections; a busy process needs more at once.
     "max_connections": 1000,
     # After Redis restarts, the pool still holds connections to the old server: retry a command

@@ -44,10 +44,10 @@ async def test_default_read_timeout_fails_an_idle_receive(redis_url):
 
 
 @pytest.mark.no_redis
-def test_step_settings_switch_the_read_timeout_off():
-    """The pool built from this step's host entry has no read timeout: it waits for Redis."""
+def test_step_settings_read_timeout_outlasts_the_layers_5_s_wait():
+    """The pool built from the step's host entry waits 10 s for a reply: longer than the 5 s pop."""
     host = host_of(layers_for("redis://127.0.0.1:6379/0")["default"]["CONFIG"])
-    assert create_pool(host).connection_kwargs["socket_timeout"] is None
+    assert create_pool(host).connection_kwargs["socket_timeout"] == 10
 
 
 async def test_default_pool_refuses_commands_beyond_100(redis_url):
