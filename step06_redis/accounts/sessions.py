@@ -5,10 +5,15 @@ again. So every logged-in socket joins two groups, and whatever ends a session s
 a logout to the session's group, a password change or a deactivation to the user's group.
 """
 
+import logging
 import secrets
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
 
 # The close code for "your session has ended": an application may close with 1000 or with
 # 3000-4999 (4000-4999 are for private use); 4401 echoes HTTP's 401. Pages never retry after it.
@@ -44,4 +49,9 @@ def end_user_sessions(user_id, keep=None):
 
 def send(group, event):
     """Send an event to a group from sync code: a view, a signal receiver, a command."""
-    async_to_sync(get_channel_layer().group_send)(group, event)
+    try:
+        async_to_sync(get_channel_layer().group_send)(group, event)
+    except (RedisConnectionError, RedisTimeoutError) as error:
+        # The logout or password change itself stands. On the core layer the sockets lost Redis
+        # too and were closed with 4503; an idle Pub/Sub socket can outlive both, see note 09.
+        logger.warning("Redis is unreachable; %s not sent to %s: %s", event["type"], group, error)

@@ -1,11 +1,15 @@
 """HTTP views: pick a room, the room page, and the private inbox."""
 
+import logging
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chat.frames import BadFrame
 from chat.inbox import (
@@ -17,6 +21,8 @@ from chat.inbox import (
     save_private_message,
 )
 from chat.rooms import is_valid_room_name
+
+logger = logging.getLogger(__name__)
 
 
 def index(request):
@@ -64,8 +70,15 @@ def inbox_send(request):
     except BadFrame as error:
         return render_inbox(request, error=error.detail, status=400)
     channel_layer = get_channel_layer()
-    for group in delivery_groups(message):
-        async_to_sync(channel_layer.group_send)(group, private_event(message))
+    try:
+        for group in delivery_groups(message):
+            async_to_sync(channel_layer.group_send)(group, private_event(message))
+    except (RedisConnectionError, RedisTimeoutError) as error:
+        # Saved, so say so (a 500 would make the user send it again): the recipient's pages
+        # get it when they next load or resume.
+        logger.warning(
+            "Redis is unreachable; message %s saved, not sent live: %s", message.id, error
+        )
     return redirect("inbox")
 
 

@@ -130,3 +130,23 @@ async def test_handshake_without_redis_is_refused_with_4503(settings, logged_in,
         assert await communicator.connect(timeout=5) == (False, 4503)
     finally:
         await communicator.disconnect()
+
+
+@pytest.mark.parametrize("channel_layer", [None, "pubsub"], ids=["core", "pubsub"])
+def test_form_send_without_redis_saves_and_says_so(settings, logged_in, channel_layer):
+    """With Redis gone, POST /inbox/send/ saves the message and redirects, instead of a 500."""
+    from chat.models import PrivateMessage
+
+    settings.CHANNEL_LAYERS = layers_for(f"redis://127.0.0.1:{free_port()}/0", channel_layer)
+    response = logged_in["alice"].client.post("/inbox/send/", {"to": "bob", "message": "saved"})
+    assert response.status_code == 302
+    assert PrivateMessage.objects.filter(body="saved").count() == 1
+
+
+@pytest.mark.parametrize("channel_layer", [None, "pubsub"], ids=["core", "pubsub"])
+def test_logout_without_redis_still_logs_out(settings, logged_in, channel_layer):
+    """With Redis gone, the logout form still ends the session (the sockets' close is skipped)."""
+    settings.CHANNEL_LAYERS = layers_for(f"redis://127.0.0.1:{free_port()}/0", channel_layer)
+    client = logged_in["alice"].client
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/inbox/").status_code == 302
