@@ -37,7 +37,7 @@ def test_daphne_alone_serves_the_page_and_its_script(tmp_path):
         server.start(
             "-m", "daphne", "-b", "127.0.0.1", "-p", str(server.port), "config.asgi:application"
         )
-        with urlopen(f"{server.url}/static/chat/echo.js", timeout=10) as response:
+        with urlopen(f"{server.url}/static/chat/socket.js", timeout=10) as response:
             assert b"new WebSocket" in response.read()
         with connect(f"{server.ws_url}/ws/echo/", origin=server.url) as ws:
             ws.send("daphne")

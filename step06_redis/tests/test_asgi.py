@@ -32,14 +32,14 @@ def test_plain_websockets_cli_is_refused_for_lack_of_an_origin(daphne):
 
 @pytest.mark.live
 def test_daphne_alone_serves_the_room_page_script_and_socket(tmp_path):
-    """`daphne config.asgi:application` (no runserver) serves room.js, login and a chat room."""
+    """`daphne config.asgi:application` (no runserver) serves socket.js, login and a chat room."""
     server = Server(tmp_path)
     try:
         server.start(
             "-m", "daphne", "-b", "127.0.0.1", "-p", str(server.port), "config.asgi:application"
         )
         server.manage("demo_users")
-        with urlopen(f"{server.url}/static/chat/room.js", timeout=10) as response:
+        with urlopen(f"{server.url}/static/chat/socket.js", timeout=10) as response:
             assert b"new WebSocket" in response.read()
         cookie = log_in_over_http(server, "ada", "ada-demo-password")
         with connect(
