@@ -32,7 +32,7 @@ def test_plain_websockets_cli_is_refused_for_lack_of_an_origin(daphne):
 
 @pytest.mark.live
 def test_daphne_alone_serves_the_room_page_script_and_socket(tmp_path):
-    """`daphne config.asgi:application` (no runserver) serves room.js and a chat room."""
+    """`daphne config.asgi:application` (no runserver) serves socket.js and a chat room."""
     server = Server(tmp_path)
     try:
         server.start(
