@@ -150,3 +150,11 @@ def test_logout_without_redis_still_logs_out(settings, logged_in, channel_layer)
     client = logged_in["alice"].client
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/inbox/").status_code == 302
+
+
+async def test_two_core_layers_in_one_process_use_two_queues(redis_url):
+    """A channel name carries its layer object's random prefix, not the process id: two differ."""
+    first, second = RedisChannelLayer(hosts=[redis_url]), RedisChannelLayer(hosts=[redis_url])
+    names = [await first.new_channel(), await second.new_channel()]
+    prefixes = {name.split("!")[0] for name in names}
+    assert len(prefixes) == 2

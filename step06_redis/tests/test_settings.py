@@ -228,3 +228,32 @@ def test_check_deploy_reports_only_what_the_deploy_note_explains():
         text=True,
     )
     assert set(re.findall(r"\((security\.\w+)\)", result.stderr)) == EXPLAINED_DEPLOY_WARNINGS
+
+
+@pytest.mark.parametrize("journal_mode, commits", [("delete", False), ("wal", True)])
+def test_an_open_reader_blocks_a_writers_commit_unless_wal(tmp_path, journal_mode, commits):
+    """In SQLite's default journal a reading transaction stops a writer's commit; WAL does not."""
+    import sqlite3
+
+    path = tmp_path / "db.sqlite3"
+    setup = sqlite3.connect(path)
+    setup.execute(f"PRAGMA journal_mode={journal_mode}")
+    setup.execute("CREATE TABLE message (body TEXT)")
+    setup.commit()
+    setup.close()
+    reader = sqlite3.connect(path, timeout=0, isolation_level=None)
+    writer = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM message").fetchone()  # holds a read lock
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO message VALUES ('hi')")
+        try:
+            writer.execute("COMMIT")
+            committed = True
+        except sqlite3.OperationalError:  # "database is locked"
+            committed = False
+    finally:
+        reader.close()
+        writer.close()
+    assert committed is commits
