@@ -90,6 +90,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Where `manage.py collectstatic` gathers the static files for nginx to serve (deploy/nginx.conf).
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
 
 # Every server process shares one Redis, so a group_send in one process reaches sockets held
 # by the others. CHANNEL_LAYER=pubsub picks the Pub/Sub layer instead of the core layer.

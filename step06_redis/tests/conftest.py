@@ -97,6 +97,7 @@ class Server:
             "DJANGO_DB_PATH": str(tmp_path / "db.sqlite3"),
             "PYTHONUNBUFFERED": "1",
             "PROCESS_LABEL": self.label,
+            "DJANGO_STATIC_ROOT": str(tmp_path / "staticfiles"),
         }
         # Never a learner's own database: test servers write to their temporary SQLite file,
         # or to a PostgreSQL database made for the run (the `postgres` fixture).

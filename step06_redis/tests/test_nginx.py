@@ -1,10 +1,12 @@
 """deploy/nginx.conf in front of two Daphne processes: two users chat through one address."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import time
+import urllib.request
 
 import pytest
 from websockets.sync.client import connect
@@ -32,7 +34,7 @@ def nginx_path():
 class Nginx:
     """nginx running deploy/nginx.conf, its ports swapped for the test's, in a folder of its own."""
 
-    def __init__(self, tmp_path, backends):
+    def __init__(self, tmp_path, backends, static_root):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
@@ -41,6 +43,11 @@ class Nginx:
         config = config.replace("127.0.0.1:8080", f"127.0.0.1:{self.port}")
         for default, backend in zip(["127.0.0.1:8000", "127.0.0.1:8001"], backends, strict=True):
             config = config.replace(f"server {default};", f"server 127.0.0.1:{backend.port};")
+        config = config.replace("alias ../staticfiles/;", f"alias {static_root}/;")
+        if os.geteuid() == 0:
+            # nginx started as root runs its workers as "nobody", who may not read pytest's
+            # private temporary folder: keep them as root (a user that is not root is kept anyway).
+            config = "user root;\n" + config
         (tmp_path / "nginx.conf").write_text(config)
         self.process = None
 
@@ -71,7 +78,8 @@ def behind_nginx(tmp_path_factory, redis_url):
         unavailable(NGINX_HELP)
     tmp_path = tmp_path_factory.mktemp("nginx")
     servers = [Server(tmp_path), Server(tmp_path)]
-    nginx = Nginx(tmp_path, servers)
+    static_root = tmp_path / "staticfiles"
+    nginx = Nginx(tmp_path, servers, static_root)
     try:
         for number, server in enumerate(servers):
             server.start(
@@ -88,6 +96,7 @@ def behind_nginx(tmp_path_factory, redis_url):
                 migrate=number == 0,
             )
         servers[0].manage("demo_users")
+        servers[0].manage("collectstatic", "--noinput")
         nginx.start()
         yield nginx, servers, tmp_path
     finally:
@@ -136,3 +145,12 @@ def test_nginx_balances_sockets_over_both_processes(behind_nginx):
     after = [sockets_served(tmp_path, number) for number in (0, 1)]
     assert after[0] > before[0], "nginx sent no socket to the first process"
     assert after[1] > before[1], "nginx sent no socket to the second process"
+
+
+def test_nginx_serves_the_static_files_itself(behind_nginx):
+    """/static/chat/socket.js comes from collectstatic's folder, served by nginx, not Daphne."""
+    nginx, _, _ = behind_nginx
+    with urllib.request.urlopen(f"{nginx.url}/static/chat/socket.js", timeout=10) as response:
+        served_by, body = response.headers["Server"], response.read()
+    assert served_by.startswith("nginx")
+    assert b"function keepOpen" in body
