@@ -3,12 +3,16 @@
 const logEl = document.getElementById("log");
 const form = document.getElementById("send-form");
 const input = document.getElementById("message");
+const hintEl = document.getElementById("message-hint");
 
+// Add a line to the log; a reader at the bottom keeps seeing the newest line.
 function log(text, kind) {
+  const atBottom = logEl.scrollHeight - logEl.scrollTop - logEl.clientHeight < 40;
   const item = document.createElement("li");
   item.className = kind;
   item.textContent = text; // textContent, never innerHTML: a message is text, not markup.
   logEl.appendChild(item);
+  if (atBottom) logEl.scrollTop = logEl.scrollHeight;
 }
 
 const live = keepOpen(() => socketUrl("/ws/echo/"), {
@@ -20,7 +24,12 @@ const live = keepOpen(() => socketUrl("/ws/echo/"), {
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  if (input.value === "" || !live.send(input.value)) return;
-  log(input.value, "sent");
+  if (input.value.trim() === "") {
+    hintEl.textContent = "Type a message: spaces alone are not sent.";
+    return;
+  }
+  if (!live.send(input.value)) return;
+  log(input.value, "sent own");
   input.value = "";
 });
+input.addEventListener("input", () => (hintEl.textContent = "")); // it was about the old text

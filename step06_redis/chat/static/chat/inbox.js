@@ -5,25 +5,34 @@ const logEl = document.getElementById("log");
 const form = document.getElementById("send-form");
 const toInput = document.getElementById("to");
 const messageInput = document.getElementById("message");
+const hintEl = document.getElementById("message-hint");
+const currentUser = document.getElementById("current-user").textContent; // who is logged in
+
+// Add an item to the log; a reader at the bottom keeps seeing the newest one.
+function append(item) {
+  const atBottom = logEl.scrollHeight - logEl.scrollTop - logEl.clientHeight < 40;
+  logEl.appendChild(item);
+  if (atBottom) logEl.scrollTop = logEl.scrollHeight;
+}
 
 function show(frame) {
   if (logEl.querySelector(`li[data-id="${frame.id}"]`)) return; // already in the history
   logEl.querySelector("li.empty")?.remove();
   const item = document.createElement("li");
-  item.className = "private";
+  item.className = frame.from === currentUser ? "private own" : "private";
   item.dataset.id = frame.id;
   const time = document.createElement("time");
   time.dateTime = frame.sent_at;
   time.textContent = new Date(frame.sent_at).toISOString().slice(0, 16).replace("T", " ");
   item.append(time, ` ${frame.from} → ${frame.to}: ${frame.message}`); // text nodes, not markup
-  logEl.appendChild(item);
+  append(item);
 }
 
 function note(text) {
   const item = document.createElement("li");
   item.className = "error";
   item.textContent = text;
-  logEl.appendChild(item);
+  append(item);
 }
 
 // The id of the newest message shown (0 when none): the server replays every later one.
@@ -54,11 +63,18 @@ const live = isArchive
       onError: () => note("Connection error."),
     });
 
+logEl.scrollTop = logEl.scrollHeight; // the page opens on the newest message
+
 form.addEventListener("submit", (event) => {
+  if (messageInput.value.trim() === "") {
+    event.preventDefault();
+    hintEl.textContent = "Type a message: spaces alone are not sent.";
+    return;
+  }
   if (live?.socket.readyState !== WebSocket.OPEN) return; // let the browser post the form
   event.preventDefault();
-  if (messageInput.value.trim() === "") return;
   lastSent = messageInput.value;
   live.send(JSON.stringify({ to: toInput.value, message: messageInput.value }));
   messageInput.value = "";
 });
+messageInput.addEventListener("input", () => (hintEl.textContent = "")); // it was about the old text
