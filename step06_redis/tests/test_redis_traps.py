@@ -69,3 +69,24 @@ async def test_step_pool_carries_300_commands_at_once(step_host):
     finally:
         await layer.close_pools()
     assert results == [None] * AT_ONCE
+
+
+async def test_default_read_timeout_fails_idle_receives_one_at_a_time(redis_url):
+    """Three idle receives on one default layer: after 7.5 s one has failed, two still wait.
+
+    Only the receive holding the layer's lock runs the 5 s pop and loses the race; the next one
+    takes the lock and starts a pop of its own. So a quiet process loses its sockets one by one.
+    """
+    layer = RedisChannelLayer(hosts=[redis_url])
+    channels = [await layer.new_channel() for _ in range(3)]
+    receives = [asyncio.ensure_future(layer.receive(channel)) for channel in channels]
+    try:
+        await asyncio.sleep(7.5)
+        failed = [receive for receive in receives if receive.done()]
+        assert len(failed) == 1
+        assert isinstance(failed[0].exception(), redis.exceptions.TimeoutError)
+    finally:
+        for receive in receives:
+            receive.cancel()
+        await asyncio.gather(*receives, return_exceptions=True)
+        await layer.close_pools()
