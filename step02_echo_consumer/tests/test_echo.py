@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import ORIGIN
+from tests.conftest import HOST
 
 ECHO_PATHS = ["/ws/echo/", "/ws/echo/sync/"]
 
@@ -94,7 +94,7 @@ async def test_unknown_path_is_refused_at_the_handshake(connect, path):
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1.evil.example"])
 async def test_foreign_origin_is_refused(connect, origin):
-    """A page from another site cannot open a socket here (AllowedHostsOriginValidator)."""
+    """A page from another site cannot open a socket here."""
     _, connected = await connect("/ws/echo/", origin=origin)
     assert not connected
 
@@ -105,16 +105,50 @@ async def test_missing_origin_is_refused():
 
     from config.asgi import application
 
-    socket = WebsocketCommunicator(application, "/ws/echo/")
+    socket = WebsocketCommunicator(application, "/ws/echo/", [(b"host", HOST.encode())])
     connected, _ = await socket.connect()
     assert not connected
     await socket.disconnect()
 
 
-async def test_own_origin_on_another_port_is_accepted(connect):
-    """The origin check compares host names with ALLOWED_HOSTS, so any port is accepted."""
-    _, connected = await connect("/ws/echo/", origin=ORIGIN.replace("8000", "8123"))
+async def test_own_host_on_another_port_is_refused(connect):
+    """A page on another port of this host is another origin: its socket is refused."""
+    _, connected = await connect("/ws/echo/", origin="http://127.0.0.1:8123")
+    assert not connected
+
+
+async def test_own_host_with_another_scheme_is_refused(connect):
+    """An https:// page is another origin than a handshake that came in over plain ws://."""
+    _, connected = await connect("/ws/echo/", origin="https://127.0.0.1:8000")
+    assert not connected
+
+
+async def test_trusted_origin_on_another_port_is_accepted(connect, settings):
+    """A page served elsewhere may open a socket once its origin is in CSRF_TRUSTED_ORIGINS."""
+    settings.CSRF_TRUSTED_ORIGINS = ["http://127.0.0.1:8123"]
+    _, connected = await connect("/ws/echo/", origin="http://127.0.0.1:8123")
     assert connected
+
+
+async def test_host_not_in_allowed_hosts_is_refused(connect):
+    """A handshake to a Host outside ALLOWED_HOSTS is refused, even when its Origin matches."""
+    _, connected = await connect("/ws/echo/", origin="http://evil.example", host="evil.example")
+    assert not connected
+
+
+async def test_https_origin_behind_a_tls_proxy_is_accepted(connect, settings):
+    """With SECURE_PROXY_SSL_HEADER set, the proxy's X-Forwarded-Proto: https makes it https."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    proxied = [(b"x-forwarded-proto", b"https")]
+    _, connected = await connect("/ws/echo/", origin="https://127.0.0.1:8000", headers=proxied)
+    assert connected
+
+
+async def test_forwarded_proto_is_ignored_without_secure_proxy_ssl_header(connect):
+    """Without SECURE_PROXY_SSL_HEADER, an X-Forwarded-Proto a client sends changes nothing."""
+    proxied = [(b"x-forwarded-proto", b"https")]
+    _, connected = await connect("/ws/echo/", origin="https://127.0.0.1:8000", headers=proxied)
+    assert not connected
 
 
 async def test_close_after_accept_sends_a_close_without_a_code():

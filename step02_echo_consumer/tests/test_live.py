@@ -32,11 +32,19 @@ def test_live_unknown_path_is_refused_with_403(daphne):
     assert refused.value.response.status_code == 403
 
 
+def test_live_origin_on_another_port_is_refused_with_403(daphne):
+    """A page on another port of this host (here :1) is another origin: HTTP 403."""
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"{daphne.ws_url}/ws/echo/", origin="http://127.0.0.1:1")
+    assert refused.value.response.status_code == 403
+
+
 def test_live_refusals_leave_no_traceback_in_the_log(daphne):
-    """Refused handshakes (unknown path, foreign origin, no origin) log no traceback."""
+    """Refused handshakes (unknown path, foreign origin, another port, no origin): no traceback."""
     attempts = [
         (f"{daphne.ws_url}/ws/nowhere/", daphne.url),
         (f"{daphne.ws_url}/ws/echo/", "http://evil.example"),
+        (f"{daphne.ws_url}/ws/echo/", "http://127.0.0.1:1"),
         (f"{daphne.ws_url}/ws/echo/", None),
     ]
     for url, origin in attempts:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import ORIGIN
+from tests.conftest import HOST
 
 
 @pytest.mark.parametrize("room", ["lobby", "a", "Room_2-b", "x" * 50])
@@ -48,7 +48,7 @@ async def test_newline_after_the_route_is_refused(connect):
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1.evil.example"])
 async def test_foreign_origin_is_refused(connect, origin):
-    """A page from another site cannot open a socket to a room (AllowedHostsOriginValidator)."""
+    """A page from another site cannot open a socket to a room."""
     _, connected = await connect("/ws/chat/lobby/", origin=origin)
     assert not connected
 
@@ -59,13 +59,52 @@ async def test_missing_origin_is_refused():
 
     from config.asgi import application
 
-    socket = WebsocketCommunicator(application, "/ws/chat/lobby/")
+    socket = WebsocketCommunicator(application, "/ws/chat/lobby/", [(b"host", HOST.encode())])
     connected, _ = await socket.connect()
     assert not connected
     await socket.disconnect()
 
 
-async def test_own_origin_on_another_port_is_accepted(connect):
-    """The origin check compares host names with ALLOWED_HOSTS, so any port is accepted."""
-    _, connected = await connect("/ws/chat/lobby/", origin=ORIGIN.replace("8000", "8123"))
+async def test_own_host_on_another_port_is_refused(connect):
+    """A page on another port of this host is another origin: its socket is refused."""
+    _, connected = await connect("/ws/chat/lobby/", origin="http://127.0.0.1:8123")
+    assert not connected
+
+
+async def test_own_host_with_another_scheme_is_refused(connect):
+    """An https:// page is another origin than a handshake that came in over plain ws://."""
+    _, connected = await connect("/ws/chat/lobby/", origin="https://127.0.0.1:8000")
+    assert not connected
+
+
+async def test_trusted_origin_on_another_port_is_accepted(connect, settings):
+    """A page served elsewhere may open a socket once its origin is in CSRF_TRUSTED_ORIGINS."""
+    settings.CSRF_TRUSTED_ORIGINS = ["http://127.0.0.1:8123"]
+    _, connected = await connect("/ws/chat/lobby/", origin="http://127.0.0.1:8123")
     assert connected
+
+
+async def test_host_not_in_allowed_hosts_is_refused(connect):
+    """A handshake to a Host outside ALLOWED_HOSTS is refused, even when its Origin matches."""
+    origin, host = "http://evil.example", "evil.example"
+    _, connected = await connect("/ws/chat/lobby/", origin=origin, host=host)
+    assert not connected
+
+
+async def test_https_origin_behind_a_tls_proxy_is_accepted(connect, settings):
+    """With SECURE_PROXY_SSL_HEADER set, the proxy's X-Forwarded-Proto: https makes it https."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    proxied = [(b"x-forwarded-proto", b"https")]
+    _, connected = await connect(
+        "/ws/chat/lobby/", origin="https://127.0.0.1:8000", headers=proxied
+    )
+    assert connected
+
+
+async def test_forwarded_proto_is_ignored_without_secure_proxy_ssl_header(connect):
+    """Without SECURE_PROXY_SSL_HEADER, an X-Forwarded-Proto a client sends changes nothing."""
+    proxied = [(b"x-forwarded-proto", b"https")]
+    _, connected = await connect(
+        "/ws/chat/lobby/", origin="https://127.0.0.1:8000", headers=proxied
+    )
+    assert not connected

@@ -53,6 +53,7 @@ def test_live_frame_over_one_mebibyte_drops_the_connection(daphne):
     [
         pytest.param("/ws/chat/caf%C3%A9/", "own", id="accented-room"),
         pytest.param("/ws/chat/lobby/", "http://evil.example", id="foreign-origin"),
+        pytest.param("/ws/chat/lobby/", "http://127.0.0.1:1", id="another-port"),
         pytest.param("/ws/chat/lobby/", None, id="no-origin"),
         pytest.param("/ws/echo/", "own", id="unknown-path"),
     ],
