@@ -43,6 +43,13 @@ WORKSHOP = ROOT / "workshop"
 EXERCISES = ROOT / "exercises"
 
 DEFAULT_STEP = "3"
+# Pages worth opening first, found by the template that serves them: (template, path, what).
+PAGES = [
+    ("chat/templates/chat/room.html", "chat/lobby/", "a chat room"),
+    ("chat/templates/chat/inbox.html", "inbox/", "your private messages"),
+]
+# The heading of the section of a step's README that says what its tests check.
+CONTRACT = "## Contract"
 REDIS_STEP = "step06_redis"
 DEMO_USERS = Path("accounts", "management", "commands", "demo_users.py")
 FAST = "not live and not browser"
@@ -54,6 +61,17 @@ PYTEST_EXIT = {
     4: "was given arguments it does not understand",
     5: "collected no tests",
 }
+# How `check` words a test's sentence for a learner: the tests say DESIGN, the design page the
+# course is built from; a learner has the step README's Contract section instead.
+LEARNER_WORDS = [
+    (r"\bthe DESIGN's\b", "the contract's"),
+    (r"\bthe DESIGN\b", "the contract's"),
+    (r"\bDESIGN's\b", "the contract's"),
+    (r"\bDESIGN\b", "the contract"),
+]
+CASES_LEGEND = (
+    "(N cases): one behaviour tried on N inputs, all failing; (2 of 5 cases): 2 of its 5 fail."
+)
 REDIS_HELP = (
     "Step 6 needs Redis, and there is no redis-server on PATH and no REDIS_URL set. Start one: "
     "`docker compose up -d redis` in step06_redis, or install it (Debian/Ubuntu: "
@@ -106,9 +124,13 @@ def bootstrap():
 
 
 def install():
-    """Create .venv if needed and pip install the course's dependencies into it."""
-    print("Setting up .venv with the dependencies in pyproject.toml (the first time takes a while)")
+    """Create .venv if needed and pip install the course's dependencies into it, saying so."""
+    print(
+        "Setting up .venv with the dependencies in pyproject.toml (once; again when it changes)",
+        flush=True,
+    )
     if not VENV_PYTHON.exists():
+        print("Creating .venv (a few seconds)...", flush=True)
         try:
             venv.EnvBuilder(with_pip=True).create(VENV)
         except subprocess.CalledProcessError:
@@ -120,12 +142,40 @@ def install():
     elif subprocess.run([VENV_PYTHON, "-m", "pip", "--version"], capture_output=True).returncode:
         # A .venv made without pip (as `uv sync` makes it) gets one.
         subprocess.run([VENV_PYTHON, "-m", "ensurepip"], capture_output=True)
-    pip = [VENV_PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    result = subprocess.run([*pip, *requirements()], capture_output=True, text=True)
-    if result.returncode:
-        print(result.stdout + result.stderr, file=sys.stderr)
+    packages = requirements()
+    print(
+        f"Installing the {len(packages)} packages pyproject.toml lists, and what they need, "
+        "into .venv (about a minute the first time)...",
+        flush=True,
+    )
+    pip = [VENV_PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar=off"]
+    code, output = run_showing_progress([*pip, *packages])
+    if code:
+        print(output, file=sys.stderr)
         sys.exit("pip install into .venv failed (its output is above).")
     STAMP.write_text(pyproject_hash() + "\n")
+    print("Installed. From now on each command starts at once.", flush=True)
+
+
+def run_showing_progress(command):
+    """Run pip, showing each package it collects as it goes; return (exit code, its output)."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    )
+    output, collected = [], 0
+    for line in process.stdout:
+        output.append(line)
+        if line.startswith("Collecting "):
+            collected += 1
+            name = line.split()[1]
+            if sys.stdout.isatty():
+                print(f"\r\033[K  collecting {collected}: {name}", end="", flush=True)
+            else:
+                print(f"  collecting {name}", flush=True)
+        elif line.startswith("Installing collected packages"):
+            ending = "\r\033[K" if sys.stdout.isatty() else ""
+            print(f"{ending}  installing the {collected} collected (the long part)...", flush=True)
+    return process.wait(), "".join(output)
 
 
 # Child processes ---------------------------------------------------------------------------
@@ -181,6 +231,10 @@ def stop(processes, grace):
         for process in processes:
             send(process, signum)
         wait_all(processes, 5)
+    for process in processes:
+        # A labelled server's last lines (what it said as it stopped) are still being printed.
+        if getattr(process, "relay", None):
+            process.relay.join(timeout=5)
 
 
 def interrupt(signum, frame):
@@ -236,29 +290,59 @@ def redis_url(step, processes):
     return start_redis(step, processes)
 
 
+def start_labelled(command, cwd, label, env):
+    """Start a server whose every output line is printed after [LABEL], as its pages name it."""
+    env = {**env, "PYTHONUNBUFFERED": "1"}  # each line as it is written, not when a buffer fills
+    server = start_server(
+        command, cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        errors="replace",
+    )  # fmt: skip
+
+    def relay():
+        for line in server.stdout:
+            print(f"[{label}] {line.rstrip()}".rstrip(), flush=True)
+
+    server.relay = threading.Thread(target=relay, daemon=True)
+    server.relay.start()
+    return server
+
+
+def pages_to_open(step, site):
+    """Lines naming the step's pages worth opening first (a room, the inbox), or none."""
+    found = [(site + path, what) for template, path, what in PAGES if (step / template).is_file()]
+    width = max((len(url) for url, _ in found), default=0)
+    return [f"  {url:<{width}}  {what}" for url, what in found]
+
+
 def serve(step, port, processes, services):
     """Start the step's server(s): one runserver, or two processes sharing Redis for step 6.
 
     PROCESSES gets the servers; SERVICES what they use, a Redis of our own, to stop after them.
     """
+    site = f"http://127.0.0.1:{port}/"
     if step.name != REDIS_STEP:
         command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"]
         server = start_server(command, step)
         processes.append(server)
         if wait_for_port(port, server):
-            print(f"\nOpen http://127.0.0.1:{port}/ in your browser. Ctrl-C stops the server.\n")
+            pages = pages_to_open(step, site)
+            print(f"\nOpen {site} in your browser. Ctrl-C stops the server.")
+            print("\n".join(["Or go straight to:", *pages, ""]) if pages else "", flush=True)
         return
     env = {**os.environ, "REDIS_URL": redis_url(step, services)}
     ports = [port, port + 1]
     for each in ports:
-        label = {"PROCESS_LABEL": f"server-{each}"}
+        label = f"server-{each}"  # the process label its pages show
         command = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{each}"]
-        processes.append(start_server(command, step, env={**env, **label}))
+        processes.append(start_labelled(command, step, label, {**env, "PROCESS_LABEL": label}))
     if all(wait_for_port(each, server) for each, server in zip(ports, processes[-2:], strict=True)):
         print(
-            f"\nopen http://127.0.0.1:{port}/ and http://127.0.0.1:{port + 1}/ in two tabs\n"
+            f"\nopen {site} and http://127.0.0.1:{port + 1}/ in two tabs\n"
             "(cookies are per host, not per port: to be two users at once, open the second in "
             f"a private window, or as http://localhost:{port + 1}/). Ctrl-C stops everything.\n"
+            "On either, /chat/lobby/ is a chat room and /inbox/ your private messages. Each "
+            f"server's log lines start with its name, as its pages show it: [server-{port}].\n",
+            flush=True,
         )
 
 
@@ -455,6 +539,27 @@ def lesson(step):
     return title, opening, [plain(item) for item in bullets if item not in reads], notes
 
 
+def contract_place(step):
+    """Where STEP's contract is, as `step03_groups/README.md, section "Contract"`, or None."""
+    readme = step / "README.md"
+    if not readme.is_file() or f"\n{CONTRACT}\n" not in readme.read_text(encoding="utf-8"):
+        return None
+    return f'{readme.relative_to(ROOT).as_posix()}, section "{CONTRACT.removeprefix("## ")}"'
+
+
+def contract_pointer(step):
+    """The paragraph `start` prints about the step's contract: what it holds, and where."""
+    place = contract_place(step)
+    if place is None:
+        return f"Step {step_number(step)}'s tests are the contract: `check` runs them."
+    return textwrap.fill(
+        f"The contract: the URLs, frames, error codes, close codes and names step "
+        f"{step_number(step)}'s tests use, each with what it means, are in {place}. Build to "
+        "it, without reading the tests, and `check` passes.",
+        100,
+    )
+
+
 def own_modules(step):
     """The names of STEP's own top-level packages (chat, config, accounts), tests aside."""
     return {path.parent.name for path in step.glob("*/__init__.py")} - {"tests"}
@@ -532,6 +637,7 @@ def cmd_start(args):
     print("\nRead:")
     for name, path in notes:
         print(f"- {name}: {path}")
+    print(f"\n{contract_pointer(step)}")
     heading = f"\nThe files step {number} adds, changes or removes (its tests come with check):"
     print_changes(before, step, heading, tests=False)
     print_names(step, before)
@@ -707,8 +813,18 @@ def behaviour_count(count):
     return f"{count} behaviour" + ("s" if count != 1 else "")
 
 
-def print_grades(step, behaviours, unloaded, headings):
-    """Print each failing behaviour as a sentence under its module, then the skips and the score."""
+def in_learner_words(sentence):
+    """A test's sentence as a learner reads it: the design page they lack is the contract."""
+    for pattern, replacement in LEARNER_WORDS:
+        sentence = re.sub(pattern, replacement, sentence)
+    return sentence
+
+
+def print_grades(step, behaviours, unloaded, headings, contract=True):
+    """Print each failing behaviour as a sentence under its module, then the skips and the score.
+
+    CONTRACT: whether the tests are the step's own, whose sentences its contract holds.
+    """
     failing = [each for each in behaviours if each.failed and each.module not in unloaded]
     for module in sorted({each.module for each in failing} | set(unloaded)):
         if module in unloaded:
@@ -716,10 +832,16 @@ def print_grades(step, behaviours, unloaded, headings):
             why = unloaded[module] + expected(step, unloaded[module])
             print(f"\n{module} could not load: {why} ({behaviour_count(count)} not checked)")
             continue
-        print(f"\n{module}: {headings.get(module) or 'its tests'}")
+        print(f"\n{module}: {in_learner_words(headings.get(module) or 'its tests')}")
         for each in (each for each in failing if each.module == module):
             cases = f"{each.failed} of {each.cases}" if each.failed < each.cases else each.failed
-            print(f"  - {each.sentence}" + (f" ({cases} cases)" if each.cases > 1 else ""))
+            sentence = in_learner_words(each.sentence)
+            print(f"  - {sentence}" + (f" ({cases} cases)" if each.cases > 1 else ""))
+    place = contract_place(step) if contract else None
+    if (failing or unloaded) and place:
+        print(f"\nEach sentence is a behaviour of step {step_number(step)}'s contract: {place}.")
+    if any(each.cases > 1 for each in failing):
+        print(CASES_LEGEND)
     skipped = [each for each in behaviours if each.skips and not each.failed]
     for reason in dict.fromkeys(each.skips[0] for each in skipped):
         count = sum(each.skips[0] == reason for each in skipped)
@@ -765,7 +887,7 @@ def cmd_check(args):
             print(f"pytest's own report: {log}")
             return 1
         behaviours, unloaded, headings = grade(folder, report, args.all)
-    if print_grades(step, behaviours, unloaded, headings) and code == 0:
+    if print_grades(step, behaviours, unloaded, headings, not exercise) and code == 0:
         log.unlink()
         return 0
     print(f"pytest's own report, with the tracebacks: {log}")
@@ -843,6 +965,22 @@ def print_frames(connection, end_of_input):
         print(f"Connection closed with code {code}{reason}.")
 
 
+def refusal(status, path, origin, logged_in):
+    """The sentences that say a handshake was refused, and for a 403 why it may have been."""
+    sentence = (
+        f"The server refused the handshake with HTTP {status} "
+        f"(Origin sent: {origin}; logged in: {'yes' if logged_in else 'no'})."
+    )
+    if status == 403:
+        login = "" if logged_in else ", or, from step 4 on, need a login: --login USER:PASSWORD"
+        sentence += (
+            f"\nThe running step may have no route for {path} (its README's Contract lists its "
+            "URLs), or refuse this Origin (it takes only its own scheme, host and port)"
+            f"{login}."
+        )
+    return sentence
+
+
 def cmd_ws(args):
     """Talk to a WebSocket: lines typed are sent as text frames, frames received are printed."""
     from websockets.exceptions import InvalidStatus
@@ -853,14 +991,13 @@ def cmd_ws(args):
         sys.exit(f"{args.url!r} is not a WebSocket URL; it looks like ws://127.0.0.1:8000/ws/echo/")
     site = f"{'https' if url.scheme == 'wss' else 'http'}://{url.netloc.rpartition('@')[2]}"
     origin = args.origin or site
+    if args.login and ":" not in args.login:
+        sys.exit(f"--login takes USER:PASSWORD, such as ada:ada-demo-password; not {args.login!r}.")
     headers = {"Cookie": f"sessionid={login(site, args.login)}"} if args.login else {}
     try:
         connection = connect(args.url, origin=origin, additional_headers=headers)
     except InvalidStatus as error:
-        sys.exit(
-            f"The server refused the handshake with HTTP {error.response.status_code} "
-            f"(Origin sent: {origin}; logged in: {'yes' if args.login else 'no'})."
-        )
+        sys.exit(refusal(error.response.status_code, url.path, origin, args.login))
     except OSError as error:
         sys.exit(f"Could not connect to {args.url}: {error}. Is the step running?")
     end_of_input = threading.Event()

@@ -69,3 +69,15 @@ def test_a_changed_pyproject_sets_up_again(new_course, tmp_path):
     course_py(fake.root)
     (fake.root / "pyproject.toml").write_text(PYPROJECT + "\n# changed\n")
     assert course_py(fake.root).stdout.startswith("Setting up .venv")
+
+
+def test_install_shows_each_package_pip_collects(capsys):
+    """While pip runs, each package it collects is named, then the install itself."""
+    import course
+
+    script = "print('Collecting Django>=5.2'); print('Installing collected packages: django')"
+    code, output = course.run_showing_progress([sys.executable, "-c", script])
+    shown = capsys.readouterr().out
+    assert (code, "Collecting Django" in output) == (0, True)
+    assert "  collecting Django>=5.2\n" in shown
+    assert "  installing the 1 collected" in shown

@@ -27,6 +27,7 @@ TEMPLATE = [
     "## Try it",
     "### In the browser",
     "### In a terminal",
+    "## Contract",
     "## Test it",
     "## Exercises",
     "## Next step",

@@ -65,13 +65,13 @@ def ws(url, *args, lines=""):
     return subprocess.run(command, input=lines, capture_output=True, text=True, timeout=60)
 
 
-def test_echo_through_channels_origin_check(step02):
-    """The default Origin passes AllowedHostsOriginValidator: the echo comes back."""
+def test_echo_through_the_origin_check(step02):
+    """The default Origin passes the step's same-origin check: the echo comes back."""
     assert "< hello\n" in ws(f"{step02}/ws/echo/", lines="hello\n").stdout
 
 
 def test_plain_websockets_client_is_refused(step02):
-    """`python -m websockets` sends no Origin, so Channels refuses it with 403, as taught."""
+    """`python -m websockets` sends no Origin, so the origin check refuses it (403), as taught."""
     command = [sys.executable, "-m", "websockets", f"{step02}/ws/echo/"]
     result = subprocess.run(command, input="", capture_output=True, text=True, timeout=60)
     assert "HTTP 403" in result.stdout + result.stderr

@@ -253,3 +253,23 @@ def test_a_busy_port_is_one_sentence(course, port):
     assert code == 1
     assert f"Something already listens on 127.0.0.1:{port}" in output
     assert "migrate" not in output
+
+
+def test_step_6_labels_each_servers_lines(course, port):
+    """Each line a step 6 server prints starts with its name, server-PORT, as its pages say."""
+    running = Running(course, "6", "--port", str(port), env={"REDIS_URL": "redis://example:1/0"})
+    running.wait_for("in two tabs")
+    output = running.ctrl_c()[1]
+    assert f"[server-{port}] server stopped on Ctrl-C" in output
+    assert f"[server-{port + 1}] server stopped on Ctrl-C" in output
+
+
+def test_a_step_with_an_inbox_points_at_it(fake, port):
+    """`run` names the room and the inbox pages of a step that has them (step 5)."""
+    templates = {f"chat/templates/chat/{name}.html": "" for name in ("room", "inbox")}
+    fake.step("step05_private_inbox", {"manage.py": MANAGE, **DEMO_USERS, **templates})
+    running = Running(fake, "5", "--port", str(port))
+    running.wait_for("/inbox/")
+    output = running.ctrl_c()[1]
+    assert f"http://127.0.0.1:{port}/chat/lobby/" in output
+    assert f"http://127.0.0.1:{port}/inbox/" in output

@@ -92,6 +92,9 @@ and rooms.
 - Read: [Note X](../notes/x.md) and [Note Y](../notes/y.md#part).
 
 ## What changed
+
+## Contract
+- `things.ANSWER` is 42.
 """
 
 
@@ -143,6 +146,31 @@ def test_check_says_in_one_sentence_why_a_module_could_not_load(untouched):
         "chat/rooms.py (2 behaviours not checked)"
     )
     assert sentence in untouched.stdout and "Traceback" not in untouched.stdout + untouched.stderr
+
+
+def test_check_explains_the_cases_after_a_sentence(untouched):
+    """One line says what "(2 of 3 cases)" means: a behaviour tried on several inputs."""
+    assert f"\n{course.CASES_LEGEND}\n" in untouched.stdout
+
+
+def test_check_says_where_the_contract_is(untouched):
+    """After the sentences, one line names the README section that holds the step's contract."""
+    expected = 'step 2\'s contract: step02_b/README.md, section "Contract".'
+    assert expected in untouched.stdout
+
+
+def test_check_words_the_design_as_the_contract():
+    """A learner has no design page: a sentence that names DESIGN names the contract instead."""
+    said = [
+        course.in_learner_words("Each one gets the frame exactly as DESIGN says."),
+        course.in_learner_words('bob gets the DESIGN\'s "private" frame.'),
+        course.in_learner_words("Both receive the DESIGN frame."),
+    ]
+    assert said == [
+        "Each one gets the frame exactly as the contract says.",
+        'bob gets the contract\'s "private" frame.',
+        "Both receive the contract's frame.",
+    ]
 
 
 def test_check_scores_behaviours_not_cases(untouched):
@@ -233,6 +261,12 @@ def test_start_says_what_to_build_from_the_readme(fake_course):
     assert expected in output
 
 
+def test_start_says_where_the_contract_is(fake_course):
+    """`start` names the README section that says what the tests check, and how to use it."""
+    output = " ".join(fake_course.course("start", "2").stdout.split())
+    assert 'are in step02_b/README.md, section "Contract". Build to it' in output
+
+
 def test_start_lists_the_files_to_build(fake_course):
     """The rows of the README's What-changed table, less the tests (check brings those)."""
     output = fake_course.course("start", "2").stdout
@@ -278,12 +312,12 @@ def test_start_refuses_the_first_step(fake_course):
 
 
 def docstrings(*paths):
-    """The first docstring line of every test function in PATHS."""
+    """The first docstring line of every test function in PATHS, as `check` words it."""
     found = set()
     for path in paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                found.add((ast.get_docstring(node) or "").split("\n")[0])
+                found.add(course.in_learner_words((ast.get_docstring(node) or "").split("\n")[0]))
     return found
 
 

@@ -29,7 +29,7 @@ def echo_or_close(connection):
 
 
 def same_origin_only(connection, request):
-    """Refuse the handshake unless Origin is the server's own, as Channels' validator does."""
+    """Refuse the handshake unless Origin is the server's own, as the steps' check does."""
     if request.headers.get("Origin") != f"http://{request.headers['Host']}":
         return connection.respond(403, "Forbidden\n")
     return None
@@ -148,3 +148,18 @@ def test_not_a_websocket_url_is_refused():
     """An http:// URL is refused with an example of a right one."""
     result = ws("http://127.0.0.1:8000/ws/echo/")
     assert "is not a WebSocket URL" in result.stderr
+
+
+def test_refusal_names_the_three_reasons_a_step_refuses(ws_server):
+    """A 403 says the step may have no route for the path, refuse the Origin, or need a login."""
+    result = ws(ws_server, "--origin", "http://evil.example")
+    assert "may have no route for /ws/echo/" in result.stderr
+    assert "refuse this Origin" in result.stderr
+    assert "--login USER:PASSWORD" in result.stderr
+
+
+def test_login_without_a_colon_says_the_form(login_site):
+    """`--login ada` says the form is USER:PASSWORD, before logging in or connecting."""
+    result = ws(f"ws://{login_site}/ws/chat/lobby/", "--login", "ada")
+    assert (result.returncode, LoginSite.handshakes) == (1, [])
+    assert "--login takes USER:PASSWORD" in result.stderr
