@@ -5,7 +5,7 @@ import pytest
 pytestmark = [pytest.mark.no_redis, pytest.mark.django_db]
 
 BACKENDS = {
-    "core": "channels_redis.core.RedisChannelLayer",
+    "core": "chat.layers.WaitingRedisChannelLayer",
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
 }
 # (path, who must be logged in to see it)

@@ -9,16 +9,35 @@ from chat.rooms import room_group_name
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     """Relay each valid message to everyone in the room, the sender included."""
 
+    async def __call__(self, scope, receive, send):
+        """Run the consumer; if it raises, clean up as a closed socket would, then raise again.
+
+        Channels leaves `self.groups` and runs disconnect() in websocket_disconnect, when the
+        socket closes; a handler that raises ends the consumer before that, and its channel
+        would stay in the room's group, a member nobody reads. The error still reaches Daphne,
+        which logs its traceback and closes the socket with 1011: a bug stays loud.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception:
+            await self.clean_up(1011)  # the code Daphne closes the socket with
+            raise
+
+    async def clean_up(self, code):
+        """Leave each group in `self.groups`, then run disconnect(): websocket_disconnect's work."""
+        for group in self.groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.disconnect(code)
+
     async def connect(self):
         """Join the room's group, then accept the handshake."""
         self.room = self.scope["url_route"]["kwargs"]["room"]
         self.group_name = room_group_name(self.room)
+        # Listed in self.groups, the group is left with no disconnect() of ours: by Channels
+        # when the socket closes, by __call__ when a handler raises.
+        self.groups.append(self.group_name)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
-
-    async def disconnect(self, code):
-        """Leave the room's group."""
-        await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Check the frame; send it to the room, or send an error frame to the sender only."""

@@ -1,7 +1,10 @@
-"""What disconnect() cleans up, and when it never runs: a group keeps a dead member then.
+"""What a socket leaves in its groups when it ends: closed, crashed (a handler raised), cancelled.
 
-The consumer here is the room consumer's pattern, cut to the bone (join in connect, leave in
-disconnect), so that the same file runs unchanged in every later step.
+Two consumers. The room consumer, through config.asgi.application, cleans up even after a
+handler raised: its __call__ leaves the groups, then lets the error go on. Member is Channels'
+plain pattern cut to the bone (join in connect, leave in disconnect): it shows what a consumer
+without that catch leaves behind, a dead member in the group. Nothing here ships a bug: the
+room's handler raises because a test patches one in.
 """
 
 import asyncio
@@ -12,7 +15,13 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
+import chat.consumers
+from chat.frames import clean_message
+from tests.conftest import HOST, ORIGIN
+
 GROUP = "cleanup.room"
+ROOM_PATH = "/ws/chat/cleanup/"
+ROOM_GROUP = "chat.room.cleanup"
 
 # Nothing here touches the database, but Channels closes stale database connections before each
 # handler, and from step 4 on an earlier test has opened one: pytest-django allows that only
@@ -58,9 +67,9 @@ async def member(layer):
         await socket.disconnect()
 
 
-def members(layer):
-    """The channel names in GROUP right now (the in-memory layer keeps groups in a dict)."""
-    return set(layer.groups.get(GROUP, {}))
+def members(layer, group=GROUP):
+    """The channel names in a group right now (the in-memory layer keeps groups in a dict)."""
+    return set(layer.groups.get(group, {}))
 
 
 async def test_connect_puts_the_channel_in_the_group(layer, member):
@@ -84,8 +93,8 @@ async def test_send_to_a_closed_sockets_channel_raises_nothing(layer, member):
     assert (await layer.receive(channel))["message"] == "too late"
 
 
-async def test_raising_handler_leaves_its_channel_in_the_group(layer, member):
-    """A handler that raises ends the consumer without disconnect(): the group keeps it."""
+async def test_plain_consumer_that_raises_leaves_a_dead_member(layer, member):
+    """Without a catch like the room's, a handler that raises skips disconnect(): a dead member."""
     socket, channel = member
     await socket.send_to(text_data="boom")
     with pytest.raises(RuntimeError, match="a bug in a handler"):
@@ -110,3 +119,94 @@ async def test_cancelled_consumer_leaves_its_channel_in_the_group(layer, member)
     with contextlib.suppress(asyncio.CancelledError):
         await socket.future
     assert members(layer) == {channel}
+
+
+# The room consumer: the same ends, with the cleanup that does not depend on the happy path.
+
+
+def clean_message_with_a_bug(data):
+    """clean_message with a bug planted by the tests: the message "boom" raises."""
+    if data.get("message") == "boom":
+        raise RuntimeError("a bug in a handler")
+    return clean_message(data)
+
+
+@pytest.fixture
+def bug(monkeypatch):
+    """Plant the bug in the room consumer's receive(), for this test only."""
+    monkeypatch.setattr(chat.consumers, "clean_message", clean_message_with_a_bug)
+
+
+# A socket takes the layer set when it opens: a test that reads the layer asks for `layer` first.
+@pytest.fixture
+async def open_socket():
+    """Open sockets in ROOM through config.asgi.application; after the test, close those alive."""
+    from config.asgi import application
+
+    opened = []
+
+    async def open_one():
+        headers = [(b"host", HOST.encode()), (b"origin", ORIGIN.encode())]
+        socket = WebsocketCommunicator(application, ROOM_PATH, headers=headers)
+        connected, _ = await socket.connect()
+        assert connected
+        opened.append(socket)
+        return socket
+
+    yield open_one
+    for socket in opened:
+        if not socket.future.done():
+            await socket.disconnect()
+
+
+async def crash(socket):
+    """Send the frame that trips the planted bug; the error the consumer ended with, or None."""
+    await socket.send_json_to({"message": "boom"})
+    try:
+        await socket.wait()
+    except RuntimeError as error:
+        return error
+    return None
+
+
+async def test_room_socket_is_in_the_rooms_group(layer, open_socket):
+    """After the handshake, the room's group has the socket's channel."""
+    await open_socket()
+    assert len(members(layer, ROOM_GROUP)) == 1
+
+
+async def test_closed_room_socket_leaves_the_rooms_group(layer, open_socket):
+    """When the socket closes, Channels leaves self.groups: the room's group is empty again."""
+    socket = await open_socket()
+    await socket.disconnect()
+    assert members(layer, ROOM_GROUP) == set()
+
+
+async def test_room_socket_whose_handler_raises_leaves_the_rooms_group(layer, open_socket, bug):
+    """A handler that raises still takes the socket's channel out of the room's group."""
+    await crash(await open_socket())
+    assert members(layer, ROOM_GROUP) == set()
+
+
+async def test_handler_error_still_ends_the_consumer(layer, open_socket, bug):
+    """After the cleanup the error goes on: Daphne logs its traceback and closes with 1011."""
+    error = await crash(await open_socket())
+    assert str(error) == "a bug in a handler"
+
+
+async def test_room_goes_on_without_the_crashed_socket(layer, open_socket, bug):
+    """The others keep chatting, and the group holds only them: no event for the dead one."""
+    crashed, other = await open_socket(), await open_socket()
+    await crash(crashed)
+    await other.send_json_to({"message": "still here"})
+    assert (await other.receive_json_from())["message"] == "still here"
+    assert len(members(layer, ROOM_GROUP)) == 1
+
+
+async def test_cancelled_room_socket_stays_in_the_rooms_group(layer, open_socket):
+    """The cleanup catches errors, not cancellation: a server that stops leaves the member."""
+    socket = await open_socket()
+    socket.future.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await socket.future
+    assert len(members(layer, ROOM_GROUP)) == 1

@@ -15,12 +15,11 @@ class ChatConsumer(LoggedInConsumer):
         if not self.user.is_authenticated:
             await self.close()
             return
+        # Listed in self.groups, the group is left with the others, and no disconnect() of ours:
+        # by Channels when the socket closes, by LoggedInConsumer.__call__ when a handler raises.
+        self.groups.append(self.group_name)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
-
-    async def disconnect(self, code):
-        """Leave the room's group (a no-op for a refused handshake, which never joined)."""
-        await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Check the frame; send it to the room, or send an error frame to the sender only."""

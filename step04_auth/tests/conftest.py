@@ -20,6 +20,8 @@ from django.test import Client
 
 STEP_DIR = Path(__file__).resolve().parent.parent
 ORIGIN = "http://127.0.0.1:8000"
+# The Host header of a handshake to ORIGIN's server: the origin check compares the two.
+HOST = "127.0.0.1:8000"
 CHROMIUM_CANDIDATES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
 
 
@@ -44,9 +46,11 @@ async def connect():
 
     opened = []
 
-    async def open_socket(path, origin=ORIGIN, headers=()):
+    async def open_socket(path, origin=ORIGIN, headers=(), host=HOST):
         communicator = WebsocketCommunicator(
-            application, path, headers=[(b"origin", origin.encode()), *headers]
+            application,
+            path,
+            headers=[(b"host", host.encode()), (b"origin", origin.encode()), *headers],
         )
         connected, _ = await communicator.connect()
         opened.append(communicator)

@@ -11,6 +11,26 @@ class LoggedInConsumer(AsyncJsonWebsocketConsumer):
     Subclasses refuse anonymous handshakes in `connect()`; `self.user` is `scope["user"]`.
     """
 
+    async def __call__(self, scope, receive, send):
+        """Run the consumer; if it raises, clean up as a closed socket would, then raise again.
+
+        Channels leaves `self.groups` and runs disconnect() in websocket_disconnect, when the
+        socket closes; a handler that raises ends the consumer before that, and its channel
+        would stay in its groups, a member nobody reads. The error still reaches Daphne, which
+        logs its traceback and closes the socket with 1011: a bug stays loud.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception:
+            await self.clean_up(1011)  # the code Daphne closes the socket with
+            raise
+
+    async def clean_up(self, code):
+        """Leave each group in `self.groups`, then run disconnect(): websocket_disconnect's work."""
+        for group in self.groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.disconnect(code)
+
     async def websocket_connect(self, message):
         """Join the session's and the user's groups, then run connect().
 

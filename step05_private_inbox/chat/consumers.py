@@ -25,12 +25,11 @@ class ChatConsumer(LoggedInConsumer):
         if not self.user.is_authenticated:
             await self.close()
             return
+        # Listed in self.groups, the group is left with the others, and no disconnect() of ours:
+        # by Channels when the socket closes, by LoggedInConsumer.__call__ when a handler raises.
+        self.groups.append(self.group_name)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
-
-    async def disconnect(self, code):
-        """Leave the room's group (a no-op for a refused handshake, which never joined)."""
-        await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Check the frame; send it to the room, or send an error frame to the sender only."""
@@ -76,6 +75,7 @@ class InboxConsumer(LoggedInConsumer):
         # twice, replayed and live, and the page drops the second copy by its id. In the other
         # order, a message saved after the read but delivered before the join would arrive
         # neither way. Live events wait until connect() returns, so they follow the replay.
+        self.groups.append(self.group_name)  # left as the room's group is
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()  # nothing may be sent before this
         await self.replay()
@@ -94,11 +94,6 @@ class InboxConsumer(LoggedInConsumer):
             await self.inbox_private(event)
         if more:
             await self.send_json({"type": "resync"})
-
-    async def disconnect(self, code):
-        """Leave the inbox group, if the handshake got as far as joining it."""
-        if self.user.is_authenticated:
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Save a valid private message and deliver it; answer bad input with an error frame."""
