@@ -131,7 +131,7 @@ class Socket:
             status = error.response.status_code
             raise CannotRun(
                 f"The server refused the WebSocket handshake for {ws_url} with HTTP {status}: "
-                "the origin is not in ALLOWED_HOSTS, the session is not logged in, "
+                "the host is not in ALLOWED_HOSTS, the session is not logged in, "
                 "or the room name is not valid."
             ) from None
         except TimeoutError:

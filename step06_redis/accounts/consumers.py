@@ -1,5 +1,6 @@
 """A consumer for logged-in users: its socket closes when its session ends, or Redis is lost."""
 
+import contextlib
 import logging
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -22,13 +23,18 @@ class LoggedInConsumer(AsyncJsonWebsocketConsumer):
     """
 
     async def __call__(self, scope, receive, send):
-        """Run the consumer; if it loses Redis, close the socket with 4503 and say so in one line.
+        """Run the consumer; if it raises, clean up as a closed socket would, then raise again.
 
-        A lost Redis surfaces wherever the consumer awaits the channel layer: the core layer's
-        receive(), which Channels awaits between handlers, and group_add, group_send or
-        group_discard inside them. Left alone, Daphne logs a traceback for each socket and closes
-        it with 1011. (The Pub/Sub layer's receive() waits through an outage instead, so there
-        a socket is closed only if it uses Redis meanwhile.)
+        Channels leaves `self.groups` and runs disconnect() in websocket_disconnect, when the
+        socket closes; a handler that raises ends the consumer before that, and its channel
+        would stay in its groups, a member nobody reads. The error still reaches Daphne, which
+        logs its traceback and closes the socket with 1011: a bug stays loud.
+
+        A lost Redis is not a bug, and no traceback: it surfaces wherever the consumer awaits the
+        channel layer (the core layer's receive(), which Channels awaits between handlers, and
+        group_add, group_send or group_discard inside them), and closes the socket with 4503
+        and one warning line. (The Pub/Sub layer's receive() waits through an outage instead,
+        so there a socket is closed only if it uses Redis meanwhile.)
         """
         try:
             await super().__call__(scope, receive, send)
@@ -37,6 +43,20 @@ class LoggedInConsumer(AsyncJsonWebsocketConsumer):
             # `send` itself, not self.close(): Redis can fail before Channels has stored `send`.
             # A handshake still under way is refused instead (Daphne answers HTTP 403).
             await send({"type": "websocket.close", "code": REDIS_LOST})
+            await self.clean_up(REDIS_LOST)
+        except Exception:
+            await self.clean_up(1011)  # the code Daphne closes the socket with
+            raise
+
+    async def clean_up(self, code):
+        """Leave each group in `self.groups`, then run disconnect(): websocket_disconnect's work."""
+        for group in self.groups:
+            # Redis may be gone: that is no reason to skip the next group (the Pub/Sub layer
+            # forgets a member in memory before it calls Redis), nor to hide the error that
+            # ended the consumer behind this one.
+            with contextlib.suppress(RedisConnectionError, RedisTimeoutError):
+                await self.channel_layer.group_discard(group, self.channel_name)
+        await self.disconnect(code)
 
     async def websocket_connect(self, message):
         """Join the session's and the user's groups, then run connect().

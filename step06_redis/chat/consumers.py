@@ -1,8 +1,11 @@
 """Consumers: chat rooms (one group per room) and private inboxes (one group per user)."""
 
 from channels.db import database_sync_to_async
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from accounts.consumers import LoggedInConsumer
+from chat import limits
 from chat.frames import BadFrame, clean_message, decode_object
 from chat.inbox import (
     after_from_query,
@@ -14,8 +17,58 @@ from chat.inbox import (
 )
 from chat.rooms import room_group_name
 
+# What the sender hears when Redis is lost under its message, just before LoggedInConsumer
+# closes the socket with 4503: error frames, shaped as the ones that answer bad input.
+NOT_SENT = {
+    "type": "error",
+    "error": "not_sent",
+    "detail": "The server cannot reach Redis right now; send it again once the page reconnects.",
+}
+NOT_DELIVERED = {
+    "type": "error",
+    "error": "not_delivered",
+    "detail": "Saved, but not delivered live (the server cannot reach Redis): it shows up in "
+    "both inboxes when they next load or reconnect.",
+}
 
-class ChatConsumer(LoggedInConsumer):
+# The close code for a client that keeps sending over its limit (HTTP's 429 Too Many Requests).
+# Not 1008, "policy violation": Daphne sends an application's close code only if it is 1000 or
+# 3000-4999, as with 4503.
+FLOODING = 4429
+
+
+class LimitedConsumer(LoggedInConsumer):
+    """A logged-in consumer whose user may send only so many frames a second (chat/limits.py)."""
+
+    async def websocket_connect(self, message):
+        """Start counting this socket's refused frames, then connect as a logged-in consumer."""
+        self.refusals = limits.Refusals()
+        await super().websocket_connect(message)
+
+    async def websocket_receive(self, message):
+        """Pass a frame on within the user's limit; above it, refuse it, or close a flood."""
+        if self.ended:
+            return
+        try:
+            # Every frame counts, whatever it holds: a flood of bad frames is a flood too.
+            wait = await limits.wait_before_sending(self.user.pk)
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            wait = await self.not_counted(error)
+        if not wait:
+            await super().websocket_receive(message)
+            return
+        await self.send_json(limits.rate_limited(wait))
+        if self.refusals.flooding():
+            self.ended = True  # the frames that race the close are ignored, as after a logout
+            await self.close(code=FLOODING)
+
+    async def not_counted(self, error):
+        """Redis failed while counting a frame: say it was not sent, and raise (a close, 4503)."""
+        await self.send_json(NOT_SENT)
+        raise error
+
+
+class ChatConsumer(LimitedConsumer):
     """Relay each valid message to everyone in the room, the sender included."""
 
     async def connect(self):
@@ -25,12 +78,11 @@ class ChatConsumer(LoggedInConsumer):
         if not self.user.is_authenticated:
             await self.close()
             return
+        # Listed in self.groups, the group is left with the others, and no disconnect() of ours:
+        # by Channels when the socket closes, by LoggedInConsumer.__call__ when a handler raises.
+        self.groups.append(self.group_name)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
-
-    async def disconnect(self, code):
-        """Leave the room's group (a no-op for a refused handshake, which never joined)."""
-        await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Check the frame; send it to the room, or send an error frame to the sender only."""
@@ -49,7 +101,11 @@ class ChatConsumer(LoggedInConsumer):
         except BadFrame as error:
             await self.send_json(error.as_frame())
             return
-        await self.channel_layer.group_send(self.group_name, event)
+        try:
+            await self.channel_layer.group_send(self.group_name, event)
+        except (RedisConnectionError, RedisTimeoutError):
+            await self.send_json(NOT_SENT)
+            raise
 
     async def chat_message(self, event):
         """Send a room message (an event from the group) down this socket."""
@@ -63,7 +119,7 @@ class ChatConsumer(LoggedInConsumer):
         )
 
 
-class InboxConsumer(LoggedInConsumer):
+class InboxConsumer(LimitedConsumer):
     """One per logged-in tab: saves private messages, then delivers them to both inboxes."""
 
     async def connect(self):
@@ -76,6 +132,7 @@ class InboxConsumer(LoggedInConsumer):
         # twice, replayed and live, and the page drops the second copy by its id. In the other
         # order, a message saved after the read but delivered before the join would arrive
         # neither way. Live events wait until connect() returns, so they follow the replay.
+        self.groups.append(self.group_name)  # left as the room's group is
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()  # nothing may be sent before this
         await self.replay()
@@ -95,10 +152,13 @@ class InboxConsumer(LoggedInConsumer):
         if more:
             await self.send_json({"type": "resync"})
 
-    async def disconnect(self, code):
-        """Leave the inbox group, if the handshake got as far as joining it."""
-        if self.user.is_authenticated:
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+    async def not_counted(self, error):
+        """Redis failed while counting a frame: let it through, as the form does (returns 0).
+
+        Saving needs no Redis; delivering it then fails as in receive(), with the message
+        shown here, not_delivered and 4503, and the recipient gets it when their inbox resumes.
+        """
+        return 0
 
     async def receive(self, text_data=None, bytes_data=None):
         """Save a valid private message and deliver it; answer bad input with an error frame."""
@@ -109,8 +169,15 @@ class InboxConsumer(LoggedInConsumer):
             await self.send_json(error.as_frame())
             return
         event = private_event(message)
-        for group in delivery_groups(message):
-            await self.channel_layer.group_send(group, event)
+        try:
+            for group in delivery_groups(message):
+                await self.channel_layer.group_send(group, event)
+        except (RedisConnectionError, RedisTimeoutError):
+            # It is saved: show it here at once, and say that nobody else got it live (an error
+            # alone would have the user send it twice).
+            await self.inbox_private(event)
+            await self.send_json(NOT_DELIVERED)
+            raise
 
     async def inbox_private(self, event):
         """Send a private message (an event from the inbox group) down this socket."""

@@ -101,7 +101,7 @@ REDIS_HOST = {
     # redis-py 8 times out a socket read after 5 s, and the core layer waits for messages with a
     # blocking pop of exactly 5 s: the read loses that race on an idle process, whose sockets
     # then close one by one. 10 s outlasts the pop, and still bounds every other command (a
-    # frozen Redis fails a send within 10 s instead of hanging it).
+    # frozen Redis fails a send after 20 s, a read and its one retry, instead of hanging it).
     "socket_timeout": 10,
     # redis-py's async pool stops at 100 connections; a busy process needs more at once.
     "max_connections": 1000,
@@ -119,7 +119,8 @@ if os.environ.get("CHANNEL_LAYER") == "pubsub":
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis.core.RedisChannelLayer, with a pool that waits (chat/layers.py).
+            "BACKEND": "chat.layers.WaitingRedisChannelLayer",
             # Each process has one Redis queue for all its sockets; `capacity` bounds that
             # queue (default 100: a burst is dropped for every socket of the process, logged
             # at INFO) and `expiry` is how long a queued message may wait (default 60 s:
@@ -128,6 +129,16 @@ else:
             "CONFIG": {"hosts": [REDIS_HOST], "capacity": 2000, "expiry": 300},
         }
     }
+
+# Per-user message limits (chat/limits.py), counted in the layer's Redis so that they hold over
+# all of a user's sockets and processes: CHAT_RATE_PER_SECOND messages a second, in bursts of
+# CHAT_RATE_BURST. A socket refused CHAT_FLOOD_REFUSALS times within CHAT_FLOOD_SECONDS is
+# closed with 4429. Load tests and the live tests raise them (tests/conftest.py's Server).
+CHAT_RATE_PER_SECOND = int(os.environ.get("CHAT_RATE_PER_SECOND", "10"))
+CHAT_RATE_BURST = int(os.environ.get("CHAT_RATE_BURST", "20"))
+CHAT_FLOOD_REFUSALS = int(os.environ.get("CHAT_FLOOD_REFUSALS", "50"))
+CHAT_FLOOD_SECONDS = int(os.environ.get("CHAT_FLOOD_SECONDS", "10"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shown on every page, so two tabs on two ports show two processes.

@@ -23,6 +23,8 @@ from django.test import Client, override_settings
 
 STEP_DIR = Path(__file__).resolve().parent.parent
 ORIGIN = "http://127.0.0.1:8000"
+# The Host header of a handshake to ORIGIN's server: the origin check compares the two.
+HOST = "127.0.0.1:8000"
 CHROMIUM_CANDIDATES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
 REDIS_HELP = (
     "These tests need Redis: install redis-server (Debian/Ubuntu: sudo apt-get install "
@@ -63,9 +65,11 @@ async def connect():
 
     opened = []
 
-    async def open_socket(path, origin=ORIGIN, headers=()):
+    async def open_socket(path, origin=ORIGIN, headers=(), host=HOST):
         communicator = WebsocketCommunicator(
-            application, path, headers=[(b"origin", origin.encode()), *headers]
+            application,
+            path,
+            headers=[(b"host", host.encode()), (b"origin", origin.encode()), *headers],
         )
         connected, _ = await communicator.connect()
         opened.append(communicator)
@@ -98,6 +102,11 @@ class Server:
             "PYTHONUNBUFFERED": "1",
             "PROCESS_LABEL": self.label,
             "DJANGO_STATIC_ROOT": str(tmp_path / "staticfiles"),
+            # Far above the per-user limits (10 a second, bursts of 20): the live tests send
+            # bursts as one user (50 at once, loadtest.py's senders) to test other things.
+            # tests/test_limits.py starts servers with the real limits.
+            "CHAT_RATE_PER_SECOND": "100000",
+            "CHAT_RATE_BURST": "100000",
         }
         # Never a learner's own database: test servers write to their temporary SQLite file,
         # or to a PostgreSQL database made for the run (the `postgres` fixture).
@@ -400,7 +409,8 @@ def redis_url(tmp_path_factory):
     """A Redis for the whole run: our own redis-server, else REDIS_URL if it answers, else skip.
 
     Settings were read when pytest started, so the layer of this process is pointed at the
-    Redis found here, and REDIS_URL is set for every server process the tests start.
+    Redis found here (and REDIS_URL and REDIS_HOST, which the per-user limits use), and
+    REDIS_URL is set for every server process the tests start.
     """
     server = None
     if shutil.which("redis-server"):
@@ -410,7 +420,11 @@ def redis_url(tmp_path_factory):
         url = os.environ["REDIS_URL"]
     else:
         unavailable(REDIS_HELP)
-    layers = override_settings(CHANNEL_LAYERS=layers_for(url, os.environ.get("CHANNEL_LAYER")))
+    layers = override_settings(
+        CHANNEL_LAYERS=layers_for(url, os.environ.get("CHANNEL_LAYER")),
+        REDIS_URL=url,
+        REDIS_HOST=settings_under(REDIS_URL=url)["REDIS_HOST"],
+    )
     with pytest.MonkeyPatch.context() as patch:
         try:
             if server:
@@ -429,6 +443,27 @@ def channel_layer_on_redis(request):
     """Every test gets the tests' Redis (the layer and REDIS_URL), unless marked no_redis."""
     if request.node.get_closest_marker("no_redis") is None:
         request.getfixturevalue("redis_url")
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(request):
+    """Start every test with full message budgets (chat/limits.py), unless marked no_redis.
+
+    The budgets live in Redis, by primary key, and a rolled-back test database hands out the
+    same primary keys again: without this, alice of one test would inherit alice's budget of
+    the test before, spent a moment ago.
+    """
+    if request.node.get_closest_marker("no_redis") is not None:
+        return
+    from chat.limits import KEY_PREFIX
+
+    client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
+    try:
+        keys = list(client.scan_iter(match=f"{KEY_PREFIX}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session", params=["core", "pubsub"])

@@ -483,3 +483,16 @@ def test_inbox_form_posts_while_no_socket_is_open(daphne, page):
         page.evaluate("live.socket.close(4000); document.getElementById('send').click()")
     assert posted.value.method == "POST"
     assert shown(page, "posted while the socket closes").count() == 1
+
+
+def test_saved_but_not_delivered_is_news_and_keeps_the_box_empty(daphne, page):
+    """A `not_delivered` error shows its detail as it is, and the text is not offered again."""
+    open_inbox(page, daphne, "ada")
+    page.evaluate("lastSent = 'already saved'")
+    frame = {"type": "error", "error": "not_delivered", "detail": "Saved, but not delivered."}
+    page.evaluate(
+        "(frame) => live.socket.dispatchEvent(new MessageEvent('message', { data: frame }))",
+        json.dumps(frame),
+    )
+    assert page.inner_text("#log li.error") == "Saved, but not delivered."
+    assert page.input_value("#message") == ""

@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from tests.conftest import ORIGIN, session_headers
+from tests.conftest import HOST, session_headers
 
 # Session is imported inside the helper that uses it: on a copy of step 3, which has no sessions
 # app, `course.py check` can still load this file and grade the handshake tests.
@@ -71,19 +71,67 @@ async def test_missing_origin_is_refused(logged_in):
 
     from config.asgi import application
 
-    socket = WebsocketCommunicator(application, "/ws/chat/lobby/", logged_in["alice"].headers)
+    headers = [(b"host", HOST.encode()), *logged_in["alice"].headers]
+    socket = WebsocketCommunicator(application, "/ws/chat/lobby/", headers)
     connected, _ = await socket.connect()
     assert not connected
     await socket.disconnect()
 
 
-async def test_own_origin_on_another_port_is_accepted(connect, logged_in):
-    """The origin check compares host names with ALLOWED_HOSTS, so any port is accepted."""
-    origin = ORIGIN.replace("8000", "8123")
+async def test_own_host_on_another_port_is_refused(connect, logged_in):
+    """A page on another port of this host is another origin: refused, even with a session."""
+    origin = "http://127.0.0.1:8123"
+    _, connected = await connect(
+        "/ws/chat/lobby/", origin=origin, headers=logged_in["alice"].headers
+    )
+    assert not connected
+
+
+async def test_own_host_with_another_scheme_is_refused(connect, logged_in):
+    """An https:// page is another origin than a handshake that came in over plain ws://."""
+    origin = "https://127.0.0.1:8000"
+    _, connected = await connect(
+        "/ws/chat/lobby/", origin=origin, headers=logged_in["alice"].headers
+    )
+    assert not connected
+
+
+async def test_trusted_origin_on_another_port_is_accepted(connect, logged_in, settings):
+    """A page served elsewhere may open a socket once its origin is in CSRF_TRUSTED_ORIGINS."""
+    settings.CSRF_TRUSTED_ORIGINS = ["http://127.0.0.1:8123"]
+    origin = "http://127.0.0.1:8123"
     _, connected = await connect(
         "/ws/chat/lobby/", origin=origin, headers=logged_in["alice"].headers
     )
     assert connected
+
+
+async def test_host_not_in_allowed_hosts_is_refused(connect, logged_in):
+    """A handshake to a Host outside ALLOWED_HOSTS is refused, even when its Origin matches."""
+    origin, host = "http://evil.example", "evil.example"
+    _, connected = await connect(
+        "/ws/chat/lobby/", origin=origin, host=host, headers=logged_in["alice"].headers
+    )
+    assert not connected
+
+
+async def test_https_origin_behind_a_tls_proxy_is_accepted(connect, logged_in, settings):
+    """With SECURE_PROXY_SSL_HEADER set, the proxy's X-Forwarded-Proto: https makes it https."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    proxied = [(b"x-forwarded-proto", b"https"), *logged_in["alice"].headers]
+    _, connected = await connect(
+        "/ws/chat/lobby/", origin="https://127.0.0.1:8000", headers=proxied
+    )
+    assert connected
+
+
+async def test_forwarded_proto_is_ignored_without_secure_proxy_ssl_header(connect, logged_in):
+    """Without SECURE_PROXY_SSL_HEADER, an X-Forwarded-Proto a client sends changes nothing."""
+    proxied = [(b"x-forwarded-proto", b"https"), *logged_in["alice"].headers]
+    _, connected = await connect(
+        "/ws/chat/lobby/", origin="https://127.0.0.1:8000", headers=proxied
+    )
+    assert not connected
 
 
 async def test_anonymous_handshake_is_refused(connect):

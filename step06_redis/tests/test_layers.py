@@ -6,15 +6,15 @@ import uuid
 import pytest
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.test import AsyncClient
 
-from tests.conftest import ORIGIN, free_port, layers_for
+from chat.layers import WaitingRedisChannelLayer
+from tests.conftest import HOST, ORIGIN, free_port, layers_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BACKENDS = {"core": RedisChannelLayer, "pubsub": RedisPubSubChannelLayer}
+BACKENDS = {"core": WaitingRedisChannelLayer, "pubsub": RedisPubSubChannelLayer}
 
 
 @pytest.fixture(params=["core", "pubsub"])
@@ -33,7 +33,7 @@ def http(login):
 
 
 def test_setting_picks_the_layer(layer_name):
-    """CHANNEL_LAYER=pubsub picks RedisPubSubChannelLayer; without it, RedisChannelLayer."""
+    """CHANNEL_LAYER=pubsub picks RedisPubSubChannelLayer; without it, the waiting core layer."""
     assert type(get_channel_layer()) is BACKENDS[layer_name]
 
 
@@ -96,7 +96,7 @@ async def test_form_post_delivers_live_through_redis(layer_name, inbox, logged_i
 
 async def test_core_layer_keeps_a_message_until_its_channel_reads(redis_url):
     """A message for a channel nobody is reading yet waits in Redis, and is there to read later."""
-    layer = RedisChannelLayer(**layers_for(redis_url)["default"]["CONFIG"])
+    layer = WaitingRedisChannelLayer(**layers_for(redis_url)["default"]["CONFIG"])
     channel = f"later.{uuid.uuid4().hex}"
     try:
         await layer.send(channel, {"type": "note", "text": "kept"})
@@ -124,7 +124,7 @@ async def test_handshake_without_redis_is_refused_with_4503(settings, logged_in,
     from config.asgi import application
 
     settings.CHANNEL_LAYERS = layers_for(f"redis://127.0.0.1:{free_port()}/0", channel_layer)
-    headers = [(b"origin", ORIGIN.encode()), *logged_in["alice"].headers]
+    headers = [(b"host", HOST.encode()), (b"origin", ORIGIN.encode()), *logged_in["alice"].headers]
     communicator = WebsocketCommunicator(application, "/ws/chat/redis/", headers=headers)
     try:
         assert await communicator.connect(timeout=5) == (False, 4503)
@@ -154,7 +154,8 @@ def test_logout_without_redis_still_logs_out(settings, logged_in, channel_layer)
 
 async def test_two_core_layers_in_one_process_use_two_queues(redis_url):
     """A channel name carries its layer object's random prefix, not the process id: two differ."""
-    first, second = RedisChannelLayer(hosts=[redis_url]), RedisChannelLayer(hosts=[redis_url])
+    first = WaitingRedisChannelLayer(hosts=[redis_url])
+    second = WaitingRedisChannelLayer(hosts=[redis_url])
     names = [await first.new_channel(), await second.new_channel()]
     prefixes = {name.split("!")[0] for name in names}
     assert len(prefixes) == 2

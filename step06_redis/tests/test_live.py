@@ -80,6 +80,7 @@ REFUSED_HANDSHAKES = [
     pytest.param("/ws/chat/lobby/", "own", "sessionid=not-a-session", id="unknown-session"),
     pytest.param("/ws/chat/caf%C3%A9/", "own", "ada", id="accented-room"),
     pytest.param("/ws/chat/lobby/", "http://evil.example", "ada", id="foreign-origin"),
+    pytest.param("/ws/chat/lobby/", "http://127.0.0.1:1", "ada", id="another-port"),
     pytest.param("/ws/chat/lobby/", None, "ada", id="no-origin"),
     pytest.param("/ws/echo/", "own", "ada", id="unknown-path"),
     pytest.param("/ws/inbox/", "own", None, id="anonymous-inbox"),

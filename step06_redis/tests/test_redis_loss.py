@@ -2,9 +2,10 @@
 
 One scenario per layer, run once for the module when a test first asks for it, with a
 redis-server and a server of its own (so the rest of the suite keeps its Redis): ada opens two
-sockets in a room and one on her inbox; Redis stops; she sends a message on one room socket and
-tries a new handshake; Redis starts again on the same port (empty); two new sockets in the room
-chat. Each test checks one thing a scenario recorded.
+sockets in a room and two on her inbox; Redis stops; she sends a room message on one room
+socket and a private message to grace on one inbox socket, and tries a new handshake; Redis
+starts again on the same port (empty); two new sockets in the room chat, and grace's inbox
+resumes from the start. Each test checks one thing a scenario recorded.
 """
 
 import contextlib
@@ -23,7 +24,9 @@ pytestmark = pytest.mark.live
 
 LAYERS = {"core": None, "pubsub": "pubsub"}  # CHANNEL_LAYER for each
 ROOM = "/ws/chat/outage/"
-PATHS = [ROOM, "/ws/inbox/"]  # of the sockets that send nothing
+INBOX = "/ws/inbox/"
+PATHS = [ROOM, INBOX]  # of the sockets that send nothing
+PRIVATE = "saved while Redis was down"
 
 
 @dataclass
@@ -31,9 +34,13 @@ class Loss:
     """What ada's clients saw while Redis was away and after, and what the server logged."""
 
     idle_close_codes: dict  # core layer: how each socket that sent nothing ended, by path
-    sender_close_code: object  # how the room socket that sent a message while Redis was down ended
+    sender_frames: list  # what the room socket that sent a message while Redis was down got
+    sender_close_code: object  # and how it ended
+    private_sender_frames: list  # what the inbox socket that sent a private message got
+    private_sender_close_code: object  # and how it ended
     handshake_while_down: str  # what a new handshake got while Redis was down
     after_restart: list  # what two new sockets in the room received once Redis was back
+    replayed_to_grace: list  # the private messages grace's inbox got on resuming, Redis back
     ended: list  # the path of each socket closed with 4503 and of the refused handshake, sorted
     warned: list  # the path each WARNING line of the log names, sorted
     log: str  # everything the server printed
@@ -46,22 +53,28 @@ def open_socket(server, path, cookie):
     )
 
 
-def close_code(ws):
-    """How the server ended this socket: its close code, 1006 if it sent none, or "still open"."""
+def frames_and_close_code(ws):
+    """The frames a socket gets until it ends; its close code, 1006 if none, or "still open"."""
+    frames = []
     try:
         while True:
-            ws.recv(timeout=10)
+            frames.append(json.loads(ws.recv(timeout=10)))
     except ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd else 1006
+        return frames, closed.rcvd.code if closed.rcvd else 1006
     except TimeoutError:
-        return "still open"
+        return frames, "still open"
 
 
-def send_while_down(ws):
-    """Send a room message; how the server ended the socket then (maybe before it was sent)."""
+def close_code(ws):
+    """How the server ended this socket: its close code, 1006 if it sent none, or "still open"."""
+    return frames_and_close_code(ws)[1]
+
+
+def send_while_down(ws, frame):
+    """Send a frame; what came back, and how the server ended the socket (maybe unread)."""
     with contextlib.suppress(ConnectionClosed):
-        ws.send(json.dumps({"message": "is anyone there?"}))
-    return close_code(ws)
+        ws.send(json.dumps(frame))
+    return frames_and_close_code(ws)
 
 
 def try_handshake(server, cookie):
@@ -71,6 +84,16 @@ def try_handshake(server, cookie):
             return "accepted"
     except InvalidStatus as refused:
         return f"HTTP {refused.response.status_code}"
+
+
+def resume(server, cookie):
+    """Open an inbox socket with ?after=0 and close it again; the messages of what it replayed."""
+    with open_socket(server, f"{INBOX}?after=0", cookie) as ws:
+        replayed = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                replayed.append(json.loads(ws.recv(timeout=1))["message"])
+        return replayed
 
 
 def chat(server, cookie):
@@ -90,11 +113,18 @@ def lose_redis(tmp_path, layer):
         server.start()
         server.manage("demo_users")
         cookie = log_in_over_http(server, "ada", DEMO_PASSWORDS["ada"])
+        grace = log_in_over_http(server, "grace", DEMO_PASSWORDS["grace"])
         with contextlib.ExitStack() as stack:
             sender = stack.enter_context(open_socket(server, ROOM, cookie))
+            private_sender = stack.enter_context(open_socket(server, INBOX, cookie))
             idle = {path: stack.enter_context(open_socket(server, path, cookie)) for path in PATHS}
             redis_server.stop()
-            sender_close_code = send_while_down(sender)
+            sender_frames, sender_close_code = send_while_down(
+                sender, {"message": "is anyone there?"}
+            )
+            private_sender_frames, private_sender_close_code = send_while_down(
+                private_sender, {"to": "grace", "message": PRIVATE}
+            )
             idle_close_codes = {}
             # The Pub/Sub layer's receive() waits through an outage: its idle sockets stay open.
             if layer == "core":
@@ -102,19 +132,25 @@ def lose_redis(tmp_path, layer):
             handshake_while_down = try_handshake(server, cookie)
             redis_server.start()
             after_restart = chat(server, cookie)
+            replayed_to_grace = resume(server, grace)
         log = server.log()
     finally:
         server.stop()
         redis_server.stop()
-    closed = [(ROOM, sender_close_code), *idle_close_codes.items()]
+    closed = [(ROOM, sender_close_code), (INBOX, private_sender_close_code)]
+    closed += idle_close_codes.items()
     ended = [path for path, code in closed if code == 4503]
     if handshake_while_down != "accepted":
         ended.append(ROOM)
     return Loss(
         idle_close_codes=idle_close_codes,
+        sender_frames=sender_frames,
         sender_close_code=sender_close_code,
+        private_sender_frames=private_sender_frames,
+        private_sender_close_code=private_sender_close_code,
         handshake_while_down=handshake_while_down,
         after_restart=after_restart,
+        replayed_to_grace=replayed_to_grace,
         ended=sorted(ended),
         warned=sorted(re.findall(r"^WARNING .*? (/ws/\S+):", log, flags=re.MULTILINE)),
         log=log,
@@ -145,6 +181,33 @@ def test_idle_sockets_are_closed_with_4503_on_the_core_layer(losses):
 def test_socket_that_sends_while_redis_is_down_is_closed_with_4503(losses, layer):
     """A socket that sends a room message while Redis is down is closed with 4503."""
     assert losses(layer).sender_close_code == 4503
+
+
+def test_room_message_sent_while_redis_is_down_gets_not_sent_on_pubsub(losses):
+    """On Pub/Sub the sender hears that its room message was not sent, then 4503 closes it.
+
+    (On the core layer the socket was closed the moment Redis stopped, before it could send:
+    test_redis_frozen.py has the core layer's sender, open while Redis does not answer.)
+    """
+    assert [frame["error"] for frame in losses("pubsub").sender_frames] == ["not_sent"]
+
+
+def test_private_message_sent_while_redis_is_down_is_shown_to_its_sender(losses):
+    """On Pub/Sub the sender's socket gets the saved message, then "not delivered live"."""
+    frames = losses("pubsub").private_sender_frames
+    assert [frame["type"] for frame in frames] == ["private", "error"]
+    assert frames[0]["message"] == PRIVATE
+    assert frames[1]["error"] == "not_delivered"
+
+
+def test_private_sender_is_closed_with_4503_after_being_told(losses):
+    """Then its socket is closed with 4503, as every socket that loses Redis is."""
+    assert losses("pubsub").private_sender_close_code == 4503
+
+
+def test_private_message_sent_while_redis_is_down_reaches_the_recipient_on_resume(losses):
+    """Saved, it is there for grace once Redis is back: her inbox resumes with it, once."""
+    assert losses("pubsub").replayed_to_grace.count(PRIVATE) == 1
 
 
 @pytest.mark.parametrize("layer", LAYERS)

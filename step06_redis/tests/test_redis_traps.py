@@ -7,6 +7,7 @@ import redis
 from channels_redis.core import RedisChannelLayer
 from channels_redis.utils import create_pool
 
+from chat.layers import WaitingRedisChannelLayer
 from tests.conftest import layers_for
 
 AT_ONCE = 300  # group_sends in flight together: three times redis-py's default pool
@@ -62,8 +63,18 @@ async def test_default_pool_refuses_commands_beyond_100(redis_url):
 
 
 async def test_step_pool_carries_300_commands_at_once(step_host):
-    """The same 300 group_sends through this step's pool (1,000 connections) all succeed."""
-    layer = RedisChannelLayer(hosts=[step_host])
+    """The same 300 group_sends through this step's layer and host entry all succeed."""
+    layer = WaitingRedisChannelLayer(hosts=[step_host])
+    try:
+        results = await group_sends_at_once(layer)
+    finally:
+        await layer.close_pools()
+    assert results == [None] * AT_ONCE
+
+
+async def test_step_layer_makes_commands_wait_for_a_free_connection(step_host):
+    """With only 10 connections, 300 group_sends at once still all succeed: each waits its turn."""
+    layer = WaitingRedisChannelLayer(hosts=[{**step_host, "max_connections": 10}])
     try:
         results = await group_sends_at_once(layer)
     finally:

@@ -17,7 +17,7 @@ from tests.conftest import STEP_DIR, settings_under
 
 pytestmark = pytest.mark.no_redis
 
-CORE = "channels_redis.core.RedisChannelLayer"
+CORE = "chat.layers.WaitingRedisChannelLayer"
 PUBSUB = "channels_redis.pubsub.RedisPubSubChannelLayer"
 
 

@@ -82,6 +82,19 @@ def test_uvicorn_refuses_a_foreign_origin(daphne_and_uvicorn):
     assert refused.value.response.status_code == 403
 
 
+def test_uvicorn_scope_says_wss_behind_a_tls_proxy(daphne_and_uvicorn):
+    """uvicorn believes X-Forwarded-Proto from 127.0.0.1: an https page's socket is let in."""
+    _, uvicorn = daphne_and_uvicorn
+    cookie = log_in_over_http(uvicorn, "ada", DEMO_PASSWORDS["ada"])
+    https_page = uvicorn.url.replace("http://", "https://")
+    headers = {"Cookie": cookie, "X-Forwarded-Proto": "https"}
+    with connect(
+        f"{uvicorn.ws_url}/ws/chat/servers/", origin=https_page, additional_headers=headers
+    ) as socket:
+        socket.send(json.dumps({"message": "through TLS"}))
+        assert json.loads(socket.recv(timeout=5))["message"] == "through TLS"
+
+
 def test_the_second_server_really_is_uvicorn(daphne_and_uvicorn):
     """Its responses carry uvicorn's Server header; Daphne's carry Daphne's."""
     servers = [

@@ -116,6 +116,11 @@ def test_index_offers_login_and_signup_to_anonymous_visitors(client):
     assert all(link in html for link in ('href="/accounts/login/"', 'href="/accounts/signup/"'))
 
 
+def test_index_points_anonymous_visitors_to_the_inbox(client):
+    """A visitor who is not logged in also finds a link to the inbox on the room picker."""
+    assert 'href="/inbox/"' in client.get("/").content.decode()
+
+
 def read_static(path):
     """The text of a static file, found the way Django's static files finder finds it."""
     from django.contrib.staticfiles import finders

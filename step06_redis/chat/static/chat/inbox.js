@@ -42,11 +42,15 @@ function newestId() {
 }
 
 let lastSent = "";
+// Errors that are news, not a refused message: a bad ?after=, or (step 6) a message that was
+// saved but could not be delivered live. Its text is not given back: sending it again would
+// save it twice.
+const NEWS = ["invalid_after", "not_delivered"];
 
 function receive(frame) {
   if (frame.type === "private") show(frame);
   else if (frame.type === "resync") location.assign("/inbox/"); // too much missed: reload
-  else if (frame.type === "error" && frame.error === "invalid_after") note(frame.detail);
+  else if (frame.type === "error" && NEWS.includes(frame.error)) note(frame.detail);
   else if (frame.type === "error") {
     note(`Not sent: ${frame.detail}`);
     if (messageInput.value === "") messageInput.value = lastSent; // give the text back to fix

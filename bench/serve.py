@@ -1,0 +1,171 @@
+"""Serve a step for a benchmark: its own Redis, its own database, a free port, stopped by pid.
+
+The benchmarks in this folder import it; nothing here is a lesson of its own.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STEPS = {path.name[4:6]: path for path in sorted(ROOT.glob("step0*"))}
+
+
+def step_dir(number):
+    """The folder of step NUMBER."""
+    return STEPS[f"{int(number):02d}"]
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, process, log_path, seconds=30):
+    """Return once PORT accepts connections; raise if PROCESS exits or SECONDS pass."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[:3]} exited early:\n{Path(log_path).read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listened on port {port} within {seconds} s")
+
+
+def stop(process, seconds=10):
+    """SIGTERM the process by its pid; SIGKILL it if it has not exited after SECONDS."""
+    if process is None or process.poll() is not None:
+        return
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class Redis:
+    """A redis-server of our own on a free port, saving nothing to disk."""
+
+    def __init__(self, folder):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log_path = Path(folder) / "redis.log"
+        self.folder = folder
+        self.process = None
+
+    def start(self):
+        """Start redis-server and wait until it listens."""
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no", "--dir", str(self.folder)]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        wait_for_port(self.port, self.process, self.log_path)
+
+    def command(self, *args):
+        """Run one redis-cli command against this server; its output, stripped."""
+        cli = ["redis-cli", "-p", str(self.port), *args]
+        return subprocess.run(cli, capture_output=True, text=True, check=True).stdout.strip()
+
+    def stop(self):
+        """Stop redis-server by its pid."""
+        stop(self.process)
+
+
+class Step:
+    """Daphne serving one step on a free port, with a fresh SQLite file.
+
+    Several Step objects made with the same folder share one database, as the processes of one
+    site do. EXTRA_ENV is added to the server's environment (REDIS_URL, CHANNEL_LAYER, …).
+    """
+
+    def __init__(self, number, folder, **extra_env):
+        self.dir = step_dir(number)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.label = f"server-{self.port}"
+        self.log_path = Path(folder) / f"{self.label}.log"
+        self.env = {
+            **os.environ,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECRET_KEY": "only-for-benchmarks",
+            "DJANGO_DB_PATH": str(Path(folder) / "db.sqlite3"),
+            "PYTHONUNBUFFERED": "1",
+            "PROCESS_LABEL": self.label,
+            **extra_env,
+        }
+        self.env.pop("DATABASE_URL", None)
+        self.process = None
+
+    def manage(self, *args):
+        """Run a management command of the step on this server's database, DEBUG on.
+
+        (demo_users refuses to publish its passwords where DEBUG is off.)
+        """
+        command = [sys.executable, "manage.py", *args]
+        env = {**self.env, "DJANGO_DEBUG": "1"}
+        subprocess.run(command, cwd=self.dir, env=env, check=True, capture_output=True)
+
+    def start(self, migrate=True, backlog=None):
+        """Migrate, make the demo users (steps 4 on), start the server and wait until it listens.
+
+        The server is `daphne -b 127.0.0.1 -p PORT config.asgi:application`, as in production
+        (notes/10-deploying.md); with BACKLOG, on an endpoint whose listen queue holds BACKLOG
+        connections instead of Twisted's 50.
+        """
+        if migrate:
+            self.manage("migrate", "--noinput")
+            if (self.dir / "accounts").exists():
+                self.manage("demo_users")
+        listen = ["-b", "127.0.0.1", "-p", str(self.port)]
+        if backlog:
+            listen = ["-e", f"tcp:port={self.port}:interface=127.0.0.1:backlog={backlog}"]
+        command = [sys.executable, "-m", "daphne", *listen, "config.asgi:application"]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=self.dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_for_port(self.port, self.process, self.log_path)
+
+    def log(self):
+        """Everything the server printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        """Stop the server by its pid."""
+        stop(self.process)
+
+    def log_in(self, username, password):
+        """Log in through the login form; the session's Cookie header."""
+        jar = CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        login_url = f"{self.url}/accounts/login/"
+        opener.open(login_url, timeout=30).close()
+        form = {"username": username, "password": password}
+        form["csrfmiddlewaretoken"] = next(c.value for c in jar if c.name == "csrftoken")
+        data = urllib.parse.urlencode(form).encode()
+        request = urllib.request.Request(login_url, data=data, headers={"Referer": login_url})
+        opener.open(request, timeout=30).close()
+        sessions = [c.value for c in jar if c.name == "sessionid"]
+        if not sessions:
+            raise RuntimeError(f"logging in as {username} failed")
+        return f"sessionid={sessions[0]}"
+
+
+def tracebacks(log_text):
+    """How many tracebacks a server log holds."""
+    return log_text.count("Traceback (most recent call last)")
