@@ -6,7 +6,7 @@ pytestmark = [pytest.mark.no_redis, pytest.mark.django_db]
 
 BACKENDS = {
     "core": "chat.layers.WaitingRedisChannelLayer",
-    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "pubsub": "chat.layers.ForgettingPubSubChannelLayer",
 }
 # (path, who must be logged in to see it)
 PAGES = [

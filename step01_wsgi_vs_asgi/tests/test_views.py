@@ -1,6 +1,7 @@
 """The page, and the two slow views: what they accept, what they wait, what they answer."""
 
 import asyncio
+import logging
 import time
 
 import pytest
@@ -98,3 +99,19 @@ async def test_async_view_answers_through_the_async_handler(async_client, waits)
     """Through Django's async request handler (as under ASGI) the async view answers too."""
     response = await async_client.get("/async/", {"delay": "0"})
     assert response.json()["view"] == "async"
+
+
+def test_a_foreign_host_gets_a_400_and_logs_no_traceback(client):
+    """A request whose Host is not in ALLOWED_HOSTS gets 400, and no traceback in the log."""
+    # Daphne's console handler sits on the root logger: record what reaches it.
+    reaching_the_console = []
+    handler = logging.Handler()
+    handler.emit = reaching_the_console.append
+    logging.getLogger().addHandler(handler)
+    try:
+        response = client.get("/", HTTP_HOST="evil.example")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert response.status_code == 400
+    tracebacks = [record.getMessage() for record in reaching_the_console if record.exc_info]
+    assert tracebacks == []

@@ -9,6 +9,15 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-local-only-nev
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
+# Anyone can send any Host header. Django answers one outside ALLOWED_HOSTS with a 400, which
+# the server's access log shows, and would also log it as an ERROR with a traceback: drop that.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"null": {"class": "logging.NullHandler"}},
+    "loggers": {"django.security.DisallowedHost": {"handlers": ["null"], "propagate": False}},
+}
+
 INSTALLED_APPS = [
     # First, so that `manage.py runserver` is Daphne's and serves WebSockets too.
     "daphne",

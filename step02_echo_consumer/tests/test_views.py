@@ -1,5 +1,7 @@
 """The echo client page."""
 
+import logging
+
 
 def test_index_serves_the_echo_client(client):
     """GET / answers the page that loads the echo client script."""
@@ -24,3 +26,19 @@ def test_echo_client_never_uses_inner_html():
     script = open(finders.find("chat/echo.js"), encoding="utf-8").read()
     assert ".innerHTML" not in script
     assert "textContent" in script
+
+
+def test_a_foreign_host_gets_a_400_and_logs_no_traceback(client):
+    """A request whose Host is not in ALLOWED_HOSTS gets 400, and no traceback in the log."""
+    # Daphne's console handler sits on the root logger: record what reaches it.
+    reaching_the_console = []
+    handler = logging.Handler()
+    handler.emit = reaching_the_console.append
+    logging.getLogger().addHandler(handler)
+    try:
+        response = client.get("/", HTTP_HOST="evil.example")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert response.status_code == 400
+    tracebacks = [record.getMessage() for record in reaching_the_console if record.exc_info]
+    assert tracebacks == []

@@ -11,6 +11,8 @@ class LoggedInConsumer(AsyncJsonWebsocketConsumer):
     Subclasses refuse anonymous handshakes in `connect()`; `self.user` is `scope["user"]`.
     """
 
+    ended = False  # True once this consumer has closed its socket: see close()
+
     async def __call__(self, scope, receive, send):
         """Run the consumer; if it raises, clean up as a closed socket would, then raise again.
 
@@ -37,7 +39,6 @@ class LoggedInConsumer(AsyncJsonWebsocketConsumer):
         Channels joins `self.groups` before connect() and leaves them on disconnect.
         """
         self.user = self.scope["user"]
-        self.ended = False
         self.session_group = self.scope["session"].get(SESSION_GROUP)
         if self.user.is_authenticated and self.session_group:
             self.groups = [self.session_group, user_group_name(self.user.pk)]
@@ -47,9 +48,24 @@ class LoggedInConsumer(AsyncJsonWebsocketConsumer):
             await self.end()
 
     async def websocket_receive(self, message):
-        """Pass a frame on to receive(), unless the session has ended and the socket is closing."""
+        """Pass a frame on to receive(), unless this consumer has closed its socket."""
         if not self.ended:
             await super().websocket_receive(message)
+
+    async def close(self, code=None, reason=None):
+        """Close the socket, then ignore the frames and events that race the close.
+
+        Until Daphne says the socket is gone (websocket.disconnect), the client's frames still
+        arrive, and so do group events: a room message, say. Daphne raises on a send to a
+        socket it is closing, so those events are dropped here instead of sent.
+        """
+        self.ended = True
+        await super().close(code=code, reason=reason)
+
+    async def send_json(self, content, close=False):
+        """Send a frame, unless this consumer has closed its socket (see close())."""
+        if not self.ended:
+            await super().send_json(content, close=close)
 
     async def session_ended(self, event):
         """The session this socket was opened with has ended (a logout): close with 4401."""
@@ -61,6 +77,5 @@ class LoggedInConsumer(AsyncJsonWebsocketConsumer):
             await self.end()
 
     async def end(self):
-        """Close with 4401, and ignore the frames that arrive while the close is under way."""
-        self.ended = True
+        """Close with 4401: the session has ended."""
         await self.close(code=LOGGED_OUT)

@@ -98,6 +98,18 @@ async def test_frames_after_the_session_ended_reach_nobody(sessions, room_socket
     assert await listener.receive_nothing(timeout=0.3)
 
 
+async def test_room_messages_after_the_session_ended_are_not_sent(sessions, room_socket, logged_in):
+    """A room message racing the 4401 close is dropped: Daphne raises on a closing socket."""
+    login = await sync_to_async(sessions)()
+    socket = await room_socket(login)
+    speaker = await room_socket(logged_in["bob"])
+    await sync_to_async(login.client.post)("/accounts/logout/")
+    await socket.receive_output(timeout=1)
+    await speaker.send_json_to({"message": "sent after the logout"})
+    await speaker.receive_json_from(timeout=1)  # the speaker's own copy: the room got it
+    assert await socket.receive_nothing(timeout=0.3)
+
+
 async def test_password_change_closes_the_other_sessions_sockets(sessions, room_socket):
     """A password change closes, with 4401, the sockets of the user's other sessions."""
     changing, other = await sync_to_async(sessions)(), await sync_to_async(sessions)()

@@ -1,5 +1,6 @@
 """The HTTP pages: the room picker and the room page, which needs a login."""
 
+import logging
 import re
 
 import pytest
@@ -143,3 +144,19 @@ def test_room_script_never_uses_inner_html():
 def test_room_script_sends_only_the_message():
     """room.js sends {"message": ...} and no nickname: the server knows who is sending."""
     assert "JSON.stringify({ message: messageInput.value })" in read_room_script()
+
+
+def test_a_foreign_host_gets_a_400_and_logs_no_traceback(client):
+    """A request whose Host is not in ALLOWED_HOSTS gets 400, and no traceback in the log."""
+    # Daphne's console handler sits on the root logger: record what reaches it.
+    reaching_the_console = []
+    handler = logging.Handler()
+    handler.emit = reaching_the_console.append
+    logging.getLogger().addHandler(handler)
+    try:
+        response = client.get("/", HTTP_HOST="evil.example")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert response.status_code == 400
+    tracebacks = [record.getMessage() for record in reaching_the_console if record.exc_info]
+    assert tracebacks == []

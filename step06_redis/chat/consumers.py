@@ -59,8 +59,7 @@ class LimitedConsumer(LoggedInConsumer):
             return
         await self.send_json(limits.rate_limited(wait))
         if self.refusals.flooding():
-            self.ended = True  # the frames that race the close are ignored, as after a logout
-            await self.close(code=FLOODING)
+            await self.close(code=FLOODING)  # the frames that race the close are then ignored
 
     async def not_counted(self, error):
         """Redis failed while counting a frame: say it was not sent, and raise (a close, 4503)."""

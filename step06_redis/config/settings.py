@@ -112,7 +112,9 @@ REDIS_HOST = {
 if os.environ.get("CHANNEL_LAYER") == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # channels_redis.pubsub.RedisPubSubChannelLayer, which forgets what it fails to
+            # unsubscribe while Redis is away (chat/layers.py).
+            "BACKEND": "chat.layers.ForgettingPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_HOST]},
         }
     }
@@ -175,8 +177,12 @@ LOGGING = {
             "filters": ["dropped_as_warning", "lost_redis_in_one_line"],
             "formatter": "level",
         },
+        "null": {"class": "logging.NullHandler"},
     },
     "loggers": {
+        # Anyone can send any Host header. Django answers one outside ALLOWED_HOSTS with a 400,
+        # which the access log shows, and would also log it as an ERROR with a traceback.
+        "django.security.DisallowedHost": {"handlers": ["null"], "propagate": False},
         "channels_redis": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # The consumers' warnings, e.g. a socket closed because Redis is unreachable.
         "accounts": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -1,20 +1,25 @@
 """Rooms and private messages through config.asgi.application, on each of the two Redis layers."""
 
 import asyncio
+import contextlib
+import shutil
+import time
 import uuid
 
 import pytest
+import redis
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.test import AsyncClient
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from chat.layers import WaitingRedisChannelLayer
-from tests.conftest import HOST, ORIGIN, free_port, layers_for
+from chat.layers import ForgettingPubSubChannelLayer, WaitingRedisChannelLayer
+from tests.conftest import HOST, ORIGIN, RedisServer, free_port, layers_for, unavailable
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BACKENDS = {"core": WaitingRedisChannelLayer, "pubsub": RedisPubSubChannelLayer}
+BACKENDS = {"core": WaitingRedisChannelLayer, "pubsub": ForgettingPubSubChannelLayer}
 
 
 @pytest.fixture(params=["core", "pubsub"])
@@ -33,7 +38,7 @@ def http(login):
 
 
 def test_setting_picks_the_layer(layer_name):
-    """CHANNEL_LAYER=pubsub picks RedisPubSubChannelLayer; without it, the waiting core layer."""
+    """CHANNEL_LAYER=pubsub picks the forgetting Pub/Sub layer; without it, the waiting core one."""
     assert type(get_channel_layer()) is BACKENDS[layer_name]
 
 
@@ -159,3 +164,69 @@ async def test_two_core_layers_in_one_process_use_two_queues(redis_url):
     names = [await first.new_channel(), await second.new_channel()]
     prefixes = {name.split("!")[0] for name in names}
     assert len(prefixes) == 2
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own, which it may stop and start again; stopped after."""
+    if not shutil.which("redis-server"):
+        unavailable("Stopping and restarting Redis needs redis-server on PATH (see REDIS_HELP)")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def subscribed_channels(url, expected):
+    """The channels Redis has subscribers for, once they are EXPECTED or 2 s have passed."""
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 2
+    while (channels := sorted(client.pubsub_channels())) != expected:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    client.close()
+    return channels
+
+
+async def test_pubsub_channel_dropped_while_redis_was_down_stays_dropped(own_redis):
+    """A consumer's channel dropped while Redis was down is not subscribed again once it is back.
+
+    redis-py subscribes a new connection to every channel whose UNSUBSCRIBE Redis has not
+    confirmed; chat.layers.ForgettingPubSub forgets those first.
+    """
+    layer = ForgettingPubSubChannelLayer(hosts=[own_redis.url])
+    try:
+        dropped = await layer.new_channel()
+        receiving = asyncio.create_task(layer.receive(dropped))
+        await asyncio.sleep(0.1)
+        own_redis.stop()
+        receiving.cancel()  # as Channels does when a consumer ends; the layer then unsubscribes
+        with contextlib.suppress(asyncio.CancelledError):
+            await receiving
+        own_redis.start()
+        kept = await layer.new_channel()
+        expected = [kept.encode()]
+        assert await asyncio.to_thread(subscribed_channels, own_redis.url, expected) == expected
+    finally:
+        await layer.flush()
+
+
+async def test_pubsub_group_left_while_redis_was_down_can_be_joined_again(own_redis):
+    """A group left while Redis was down, joined again once it is back, hears its messages."""
+    layer = ForgettingPubSubChannelLayer(hosts=[own_redis.url])
+    try:
+        leaving = await layer.new_channel()
+        await layer.group_add("room", leaving)
+        own_redis.stop()
+        await asyncio.sleep(0.5)  # the layer's reader has found the connection lost by then
+        with pytest.raises(RedisConnectionError):
+            await layer.group_discard("room", leaving)
+        own_redis.start()
+        joining = await layer.new_channel()
+        await layer.group_add("room", joining)
+        await layer.group_send("room", {"type": "note", "text": "heard"})
+        received = await asyncio.wait_for(layer.receive(joining), timeout=2)
+    finally:
+        await layer.flush()
+    assert received == {"type": "note", "text": "heard"}

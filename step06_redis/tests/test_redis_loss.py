@@ -12,9 +12,11 @@ import contextlib
 import json
 import re
 import shutil
+import time
 from dataclasses import dataclass
 
 import pytest
+import redis
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
@@ -42,6 +44,7 @@ class Loss:
     after_restart: list  # what two new sockets in the room received once Redis was back
     replayed_to_grace: list  # the private messages grace's inbox got on resuming, Redis back
     ended: list  # the path of each socket closed with 4503 and of the refused handshake, sorted
+    subscribed_after: list  # the channels Redis still had subscribers for, every socket closed
     warned: list  # the path each WARNING line of the log names, sorted
     log: str  # everything the server printed
 
@@ -103,6 +106,16 @@ def chat(server, cookie):
         return [json.loads(ws.recv(timeout=5))["message"] for ws in (one, other)]
 
 
+def subscriptions_left(url, seconds=5):
+    """The channels Redis still has subscribers for, once none are left or SECONDS have passed."""
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + seconds
+    while (channels := sorted(client.pubsub_channels())) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    client.close()
+    return [channel.decode() for channel in channels]
+
+
 def lose_redis(tmp_path, layer):
     """Run the scenario on one layer; what it recorded."""
     redis_server = RedisServer(tmp_path)
@@ -133,6 +146,7 @@ def lose_redis(tmp_path, layer):
             redis_server.start()
             after_restart = chat(server, cookie)
             replayed_to_grace = resume(server, grace)
+        subscribed_after = subscriptions_left(redis_server.url)  # every socket closed
         log = server.log()
     finally:
         server.stop()
@@ -152,6 +166,7 @@ def lose_redis(tmp_path, layer):
         after_restart=after_restart,
         replayed_to_grace=replayed_to_grace,
         ended=sorted(ended),
+        subscribed_after=subscribed_after,
         warned=sorted(re.findall(r"^WARNING .*? (/ws/\S+):", log, flags=re.MULTILINE)),
         log=log,
     )
@@ -227,6 +242,15 @@ def test_one_warning_line_for_each_socket_closed(losses, layer):
     """Each socket closed for the outage, and the refused handshake, has one WARNING line."""
     loss = losses(layer)
     assert loss.warned == loss.ended
+
+
+def test_sockets_closed_while_redis_was_down_leave_no_subscription_on_pubsub(losses):
+    """Once Redis is back and every socket has closed, it has no subscriber left on Pub/Sub.
+
+    redis-py subscribes again, on a new connection, to whatever it failed to unsubscribe
+    from; chat.layers.ForgettingShard forgets those channels instead.
+    """
+    assert losses("pubsub").subscribed_after == []
 
 
 @pytest.mark.parametrize("layer", LAYERS)

@@ -18,7 +18,7 @@ from tests.conftest import STEP_DIR, settings_under
 pytestmark = pytest.mark.no_redis
 
 CORE = "chat.layers.WaitingRedisChannelLayer"
-PUBSUB = "channels_redis.pubsub.RedisPubSubChannelLayer"
+PUBSUB = "chat.layers.ForgettingPubSubChannelLayer"
 
 
 def layer_settings(**env):
