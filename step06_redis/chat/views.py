@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from chat import limits
 from chat.frames import BadFrame
 from chat.inbox import (
     correspondents,
@@ -65,6 +66,14 @@ def inbox_send(request):
     if request.method != "POST":
         # A login redirect lands here with a GET (?next=/inbox/send/): show the inbox.
         return redirect("inbox")
+    # The form counts against the same per-user limit as the sockets: a script can POST as
+    # fast as it can send frames. Without Redis it is not counted, as on the inbox socket.
+    try:
+        wait = async_to_sync(limits.wait_before_sending)(request.user.pk)
+    except (RedisConnectionError, RedisTimeoutError):
+        wait = 0
+    if wait:
+        return render_inbox(request, error=limits.rate_limited(wait)["detail"], status=429)
     try:
         message = save_private_message(request.user, request.POST)
     except BadFrame as error:
