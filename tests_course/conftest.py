@@ -13,13 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class FakeCourse:
-    """course.py, the tool it imports and the top conftest.py in a folder, with steps to order."""
+    """course.py, its package and the top conftest.py in a folder, with steps to order."""
 
     def __init__(self, root):
         self.root = root
-        for name in ("course.py", "conftest.py", "pyproject.toml", "tools/what_changed.py"):
-            (root / name).parent.mkdir(exist_ok=True)
+        for name in ("course.py", "conftest.py", "pyproject.toml"):
             shutil.copy(ROOT / name, root / name)
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(ROOT / "coursekit", root / "coursekit", ignore=ignore)
 
     def step(self, name, files):
         """Make a step folder from {relative path: source}, with a pytest.ini and tests/."""

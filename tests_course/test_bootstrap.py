@@ -73,10 +73,10 @@ def test_a_changed_pyproject_sets_up_again(new_course, tmp_path):
 
 def test_install_shows_each_package_pip_collects(capsys):
     """While pip runs, each package it collects is named, then the install itself."""
-    import course
+    from coursekit.bootstrap import run_showing_progress
 
     script = "print('Collecting Django>=5.2'); print('Installing collected packages: django')"
-    code, output = course.run_showing_progress([sys.executable, "-c", script])
+    code, output = run_showing_progress([sys.executable, "-c", script])
     shown = capsys.readouterr().out
     assert (code, "Collecting Django" in output) == (0, True)
     assert "  collecting Django>=5.2\n" in shown

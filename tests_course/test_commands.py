@@ -3,8 +3,8 @@
 A ```sh block under `<!-- run: FOLDER -->` is run line by line inside FOLDER; under
 `<!-- run: FOLDER: COMMAND -->` only COMMAND, which must be part of the block. Each must exit 0.
 A block under `<!-- output: FOLDER: COMMAND -->` must match COMMAND's fresh output once both are
-normalised (tools/regen_outputs.py rewrites a stale one). Both run as a learner would: the
-project's virtualenv first on PATH, and a throwaway database, so the steps stay clean.
+normalised (`python3 -m coursekit.regen_outputs` rewrites a stale one). Both run as a learner
+would: the project's virtualenv first on PATH, and a throwaway database, so the steps stay clean.
 
 The commands spend most of their time waiting (compare.py's views sleep, step 6's tests wait
 on Redis), so they all start at once on a few workers, slowest first, and each test waits for
@@ -15,11 +15,19 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from prose import ROOT, blocks, pages, relative
-from regen_outputs import fresh_output, normalise, output_blocks, rewrite, run_shown, stale
+
+from coursekit.prose import ROOT, blocks, pages, relative
+from coursekit.regen_outputs import (
+    fresh_output,
+    normalise,
+    output_blocks,
+    rewrite,
+    run_shown,
+    stale,
+)
 
 # Commands that take more than a few seconds; `-m "not slow"` leaves them out.
-SLOW = ("pytest", "python compare.py", "python bench_burst.py", "python loadtest.py")
+SLOW = ("pytest", "python compare.py", "python bench/load.py")
 SHELL = {"sh", "shell", "bash"}
 COMMAND_BLOCKS = SHELL | {"console"}
 LAST_LINES = 30
@@ -125,7 +133,8 @@ def test_shown_output_is_what_the_command_prints(block, folder, command, started
     diff = stale(block, fresh)
     if diff:
         pytest.fail(
-            f"stale output: `python tools/regen_outputs.py` rewrites it.\n{diff}\n{tail(errors)}"
+            f"stale output: `python3 -m coursekit.regen_outputs` rewrites it.\n"
+            f"{diff}\n{tail(errors)}"
         )
 
 

@@ -16,7 +16,8 @@ import functools
 import re
 
 import pytest
-from prose import ROOT
+
+from coursekit.prose import ROOT
 
 STEPS = sorted(path for path in ROOT.glob("step[0-9][0-9]_*") if path.is_dir())
 HEADING = "## Contract"
@@ -383,7 +384,7 @@ def commands(sources):
 
 
 def script_options(sources):
-    """The step's own scripts the tests run (bench_burst.py...), and the options they pass."""
+    """The step's own scripts the tests run (compare.py...), and the options they pass."""
     found = {}
     for name, tree in sources.trees.items():
         runners = {}
@@ -639,7 +640,7 @@ def test_every_kind_finds_something_somewhere():
 def term_names():
     """For a person: what each step's tests use, by kind.
 
-    PYTHONPATH=tools python tests_course/test_contract.py
+    .venv/bin/python -m tests_course.test_contract
     """
     for step in STEPS:
         sources = sources_of(step)

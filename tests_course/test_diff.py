@@ -34,7 +34,7 @@ def test_stat_follows_the_table_rows(course):
 
 
 def test_rows_are_those_of_the_real_tables(course):
-    """The rows come from tools/what_changed.py, as the READMEs' tables do: none for README.md."""
+    """The rows come from coursekit.what_changed, as the READMEs' tables do: none for README.md."""
     (course.root / "step02_b" / "README.md").write_text("# Step 02\n")
     (course.root / "step02_b" / "extra.py").write_text("")
     lines = course.course("diff", "1", "2").stdout.splitlines()

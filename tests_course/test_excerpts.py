@@ -1,7 +1,8 @@
 """Every excerpt in the notes and READMEs is a verbatim, contiguous part of the file it names."""
 
 import pytest
-from prose import ROOT, blocks, comments, pages, relative
+
+from coursekit.prose import ROOT, blocks, comments, pages, relative
 
 # Code this long that names no file could be an excerpt that nobody checks.
 LONGEST_UNCAPTIONED = 3

@@ -4,8 +4,10 @@ import re
 from itertools import pairwise
 
 import pytest
-from prose import relative
-from what_changed import changed_files, read_table, steps
+
+from coursekit.prose import relative
+from coursekit.steps import steps
+from coursekit.what_changed import changed_files, read_table
 
 STEPS = steps()
 REQUIRED = [

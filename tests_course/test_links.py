@@ -4,7 +4,8 @@ import re
 from pathlib import Path
 
 import pytest
-from prose import ROOT, concept_notes, pages, relative, step_readmes
+
+from coursekit.prose import ROOT, concept_notes, pages, relative, step_readmes
 
 LINK = re.compile(r"!?\[(?:[^\]`]|`[^`]*`)*\]\((?P<target>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 FENCED = re.compile(r"^```.*?^```", re.M | re.S)

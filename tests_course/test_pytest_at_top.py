@@ -1,4 +1,4 @@
-"""The top conftest.py: a bare `pytest`, or one naming several steps, runs `course.py test`."""
+"""The top conftest.py: a bare `pytest` at the top runs `course.py test`; one step is pytest's."""
 
 import sys
 
@@ -32,15 +32,15 @@ def test_bare_pytest_exits_like_course_test(course):
     assert course.run([sys.executable, "-m", "pytest"]).returncode == 0
 
 
-def test_pytest_naming_two_steps_runs_both(course):
-    """`pytest step01_a step02_b` runs each in its own process, with no import clash."""
-    result = course.run([sys.executable, "-m", "pytest", "step01_a", "step02_b/"])
+def test_pytest_dot_is_a_bare_pytest(course):
+    """`pytest .` at the top runs every step too."""
+    result = course.run([sys.executable, "-m", "pytest", "."])
     assert result.stdout.splitlines()[-1] == "2 passed, 0 failed"
 
 
 def test_options_reach_the_steps(course):
     """Options given to the top pytest are passed on to each step's pytest."""
-    result = course.run([sys.executable, "-m", "pytest", "step01_a", "step02_b", "-k", "nothing"])
+    result = course.run([sys.executable, "-m", "pytest", "-k", "nothing"])
     assert "collected no tests" in result.stdout
 
 
@@ -51,9 +51,8 @@ def test_pytest_naming_one_step_uses_its_ini(course):
     assert "passed, 0 failed" not in result.stdout
 
 
-def test_part_of_two_steps_is_refused_with_a_sentence(course):
-    """Test files from two steps at once cannot be handed to course.py; pytest says what to do."""
-    command = [sys.executable, "-m", "pytest", "step01_a/tests/test_one.py", "step02_b"]
-    result = course.run(command)
-    assert result.returncode == 4
-    assert "pytest at the top runs whole steps" in result.stderr
+def test_a_step_test_file_is_plain_pytest(course):
+    """`pytest step02_b/tests/test_one.py` from the top runs that file alone, as pytest does."""
+    result = course.run([sys.executable, "-m", "pytest", "step02_b/tests/test_one.py"])
+    assert result.returncode == 0
+    assert "1 passed" in result.stdout

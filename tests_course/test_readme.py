@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import course
+from coursekit.cli import parser
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -19,7 +19,7 @@ def test_course_commands_parse(command):
     args = shlex.split(command)[2:]
     args = args[: args.index("--")] if "--" in args else args
     try:
-        course.parser().parse_args(args)
+        parser().parse_args(args)
     except SystemExit as exit:
         assert exit.code == 0  # --help prints the help and exits 0
 

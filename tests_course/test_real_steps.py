@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from course import free_port, listening
+from coursekit.processes import free_port, listening
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_LOGIN = "ada:ada-demo-password"

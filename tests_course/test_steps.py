@@ -2,7 +2,8 @@
 
 import pytest
 
-import course
+from coursekit import steps as course
+from coursekit.test import StepResult, read_junit, totals_line
 
 
 @pytest.fixture
@@ -33,14 +34,14 @@ def test_only_step_folders_are_steps(steps):
 
 def test_totals_line_leaves_out_zero_skipped():
     """`, N skipped` appears only when something was skipped."""
-    results = [course.StepResult("a", passed=3, failed=1), course.StepResult("b", passed=2)]
-    assert course.totals_line(results) == "5 passed, 1 failed"
+    results = [StepResult("a", passed=3, failed=1), StepResult("b", passed=2)]
+    assert totals_line(results) == "5 passed, 1 failed"
 
 
 def test_totals_line_adds_skipped():
     """Skipped tests are added at the end."""
-    results = [course.StepResult("a", passed=3, skipped=2)]
-    assert course.totals_line(results) == "3 passed, 0 failed, 2 skipped"
+    results = [StepResult("a", passed=3, skipped=2)]
+    assert totals_line(results) == "3 passed, 0 failed, 2 skipped"
 
 
 def test_errors_count_as_failures(tmp_path):
@@ -49,6 +50,6 @@ def test_errors_count_as_failures(tmp_path):
     report.write_text(
         '<testsuites><testsuite tests="7" failures="1" errors="2" skipped="1"/></testsuites>'
     )
-    result = course.StepResult("a")
-    course.read_junit(report, result)
+    result = StepResult("a")
+    read_junit(report, result)
     assert (result.passed, result.failed, result.skipped) == (3, 3, 1)

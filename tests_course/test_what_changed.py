@@ -5,8 +5,10 @@ import sys
 from itertools import pairwise
 
 import pytest
-from prose import ROOT
-from what_changed import TODO, changed_files, main, read_table, steps, table_rows
+
+from coursekit.prose import ROOT
+from coursekit.steps import steps
+from coursekit.what_changed import TODO, changed_files, main, read_table, table_rows
 
 STEPS = steps()
 PAIRS = [pytest.param(old, new, id=new.name) for old, new in pairwise(STEPS)]
@@ -55,8 +57,8 @@ def test_table_is_the_real_diff(old, new):
     ]
     if problems:
         pytest.fail(
-            f"stale table (`python tools/what_changed.py {new.name[4:6]} --write` rewrites it):\n"
-            + "\n".join(problems)
+            f"stale table (`python3 -m coursekit.what_changed {new.name[4:6]} --write` "
+            "rewrites it):\n" + "\n".join(problems)
         )
     assert listed == real, "the rows are right but not in path order"
 
@@ -111,7 +113,7 @@ def course(tmp_path, monkeypatch):
     make(tmp_path / "step01_a", {"gone.py": "1", "same.py": "1", "kept.py": "1"})
     make(tmp_path / "step02_b", {"same.py": "2", "kept.py": "1", "new.py": "1"})
     make(tmp_path / "step02_b", {"README.md": README})
-    monkeypatch.setattr("what_changed.ROOT", tmp_path)
+    monkeypatch.setattr("coursekit.steps.ROOT", tmp_path)
     return tmp_path
 
 
@@ -133,7 +135,7 @@ def test_without_write_it_prints_the_table(course, capsys):
 
 
 def test_it_runs_as_a_script():
-    """`python tools/what_changed.py 03` works from the top of the repository."""
-    command = [sys.executable, "tools/what_changed.py", "03"]
+    """`python3 -m coursekit.what_changed 03` works from the top of the repository."""
+    command = [sys.executable, "-m", "coursekit.what_changed", "03"]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.startswith("| File | Change | Why |\n")

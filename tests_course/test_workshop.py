@@ -17,12 +17,13 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from what_changed import step_files, table_rows
 
-import course
+from coursekit.check import CASES_LEGEND, in_learner_words
+from coursekit.start import step_before
+from coursekit.steps import ROOT, STEP_IGNORE, step_files, step_number, steps
+from coursekit.what_changed import table_rows
 
-ROOT = course.ROOT
-STEPS = course.steps()[1:]
+STEPS = steps()[1:]
 IDS = [step.name for step in STEPS]
 WORKERS = 2
 SCORE = re.compile(r"^Score: (\d+) of (\d+) behaviours pass$", re.M)
@@ -150,7 +151,7 @@ def test_check_says_in_one_sentence_why_a_module_could_not_load(untouched):
 
 def test_check_explains_the_cases_after_a_sentence(untouched):
     """One line says what "(2 of 3 cases)" means: a behaviour tried on several inputs."""
-    assert f"\n{course.CASES_LEGEND}\n" in untouched.stdout
+    assert f"\n{CASES_LEGEND}\n" in untouched.stdout
 
 
 def test_check_says_where_the_contract_is(untouched):
@@ -162,9 +163,9 @@ def test_check_says_where_the_contract_is(untouched):
 def test_check_words_the_design_as_the_contract():
     """A learner has no design page: a sentence that names DESIGN names the contract instead."""
     said = [
-        course.in_learner_words("Each one gets the frame exactly as DESIGN says."),
-        course.in_learner_words('bob gets the DESIGN\'s "private" frame.'),
-        course.in_learner_words("Both receive the DESIGN frame."),
+        in_learner_words("Each one gets the frame exactly as DESIGN says."),
+        in_learner_words('bob gets the DESIGN\'s "private" frame.'),
+        in_learner_words("Both receive the DESIGN frame."),
     ]
     assert said == [
         "Each one gets the frame exactly as the contract says.",
@@ -317,7 +318,7 @@ def docstrings(*paths):
     for path in paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                found.add(course.in_learner_words((ast.get_docstring(node) or "").split("\n")[0]))
+                found.add(in_learner_words((ast.get_docstring(node) or "").split("\n")[0]))
     return found
 
 
@@ -338,14 +339,12 @@ def real_course(new_course, tmp_path_factory):
     never into the repository's.
     """
     fake = new_course(tmp_path_factory.mktemp("course"))
-    for name in [step.name for step in course.steps()] + ["notes", "exercises"]:
+    for name in [step.name for step in steps()] + ["notes", "exercises"]:
         (fake.root / name).symlink_to(ROOT / name)
     copies = fake.root / "copies"
     for step in STEPS:
-        shutil.copytree(step, copies / step.name, ignore=course.STEP_IGNORE)
-    fake.started = {
-        step.name: fake.course("start", str(course.step_number(step))) for step in STEPS
-    }
+        shutil.copytree(step, copies / step.name, ignore=STEP_IGNORE)
+    fake.started = {step.name: fake.course("start", str(step_number(step))) for step in STEPS}
     return fake
 
 
@@ -380,7 +379,7 @@ def start_run(pool, fake, kind, step):
     """Start one run on POOL: `check` on the step before (made by `start`) or on the step."""
     if kind == "verify":
         return pool.submit(verify)
-    number, copy = str(course.step_number(step)), str(fake.root / "copies" / step.name)
+    number, copy = str(step_number(step)), str(fake.root / "copies" / step.name)
     args = {"before": [], "after": ["--path", copy], "exercises": ["--exercises", "--path", copy]}
     return pool.submit(check, fake, number, *args[kind])
 
@@ -388,7 +387,7 @@ def start_run(pool, fake, kind, step):
 def slowest_first(run):
     """Sort key: `check` on later steps first (they have more tests), then verify.py, exercises."""
     kind, step = run
-    number = course.step_number(step) if step else 0
+    number = step_number(step) if step else 0
     return (kind in ("verify", "exercises"), kind != "verify", -number, kind)
 
 
@@ -413,7 +412,7 @@ def fail_with(result):
 @pytest.mark.parametrize("step", STEPS, ids=IDS)
 def test_start_copies_the_step_before(real_course, step):
     """`start N` makes workshop/stepNN_name, a copy of step N-1's files."""
-    before = course.step_before(step)
+    before = step_before(step)
     assert real_course.started[step.name].returncode == 0
     assert step_files(real_course.root / "workshop" / step.name) == step_files(before)
 
@@ -432,7 +431,7 @@ def test_start_names_the_steps_notes(real_course, step):
 def test_start_lists_the_files_the_step_changes(real_course, step):
     """Every row of the README's What-changed table, tests aside, is in what `start N` prints."""
     output = real_course.started[step.name].stdout
-    rows = [path for path, _ in table_rows(course.step_before(step), step)]
+    rows = [path for path, _ in table_rows(step_before(step), step)]
     assert all(path in output for path in rows if not path.startswith("tests/"))
 
 

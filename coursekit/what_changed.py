@@ -1,51 +1,33 @@
-#!/usr/bin/env python3
 """What changed from one step to the next: the rows of a step README's "What changed" table.
 
 Standard library only, so that course.py can import it before any virtualenv exists:
 
-    from tools.what_changed import changed_files
+    from coursekit.what_changed import changed_files
     changed_files(Path("step03_groups"), Path("step04_auth"))
     # [("README.md", "changed"), ("accounts/", "added"), ("bench_burst.py", "removed"), ...]
 
 From the command line, inside the repository:
 
-    python tools/what_changed.py 04          # print step 4's table, computed from the real trees
-    python tools/what_changed.py 04 --write  # rewrite the table in step04_auth/README.md
+    python3 -m coursekit.what_changed 04          # print step 4's table, from the real trees
+    python3 -m coursekit.what_changed 04 --write  # rewrite the table in step04_auth/README.md
 
 The table keeps each row's hand-written Why; a new row gets the Why "TODO: say why", which
 tests_course/test_what_changed.py refuses until someone says why.
 """
 
 import argparse
-import fnmatch
 import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-# What runs and tests leave behind in a step; never part of the lesson (course.py ignores the same).
-IGNORED = ("__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", "db.sqlite3*")
+from coursekit.steps import relative, step_files, steps
+
 # The README is the page the table is on: it changes from every step to the next.
 NOT_IN_TABLE = {"README.md"}
 TODO = "TODO: say why"
 HEADING = "## What changed"
 HEADER = ["| File | Change | Why |", "|---|---|---|"]
 ROW = re.compile(r"^\|(?P<files>[^|]*)\|(?P<change>[^|]*)\|(?P<why>.*)\|\s*$")
-
-
-def step_files(folder):
-    """Every file in FOLDER that is part of the step, as sorted paths relative to it."""
-    folder = Path(folder)
-    return sorted(
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if path.is_file() and not ignored(path.relative_to(folder))
-    )
-
-
-def ignored(relative):
-    """Whether a path inside a step is left behind by a run or a test, not part of the step."""
-    return any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in IGNORED)
 
 
 def changed_files(old_dir, new_dir):
@@ -135,11 +117,6 @@ def rewrite(readme, rows):
 # Command line ---------------------------------------------------------------------------------
 
 
-def steps():
-    """Every step folder, in order."""
-    return sorted(path for path in ROOT.glob("step[0-9][0-9]_*") if path.is_dir())
-
-
 def step_and_previous(number):
     """The step numbered NUMBER and the one before it."""
     folders = steps()
@@ -160,7 +137,7 @@ def main(argv=None):
     readme = new / "README.md"
     if args.write:
         rewrite(readme, rows)
-        print(f"Wrote {len(rows)} rows to {readme.relative_to(ROOT)}.")
+        print(f"Wrote {len(rows)} rows to {relative(readme)}.")
         return
     old_rows = read_table(readme.read_text(encoding="utf-8")) if readme.exists() else []
     print("\n".join(render_table(rows, old_rows)))

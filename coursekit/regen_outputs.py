@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Regenerate the output that READMEs show learners, by running the command that printed it.
 
 A fenced block under `<!-- output: FOLDER: COMMAND -->` holds what COMMAND prints (its standard
@@ -6,9 +5,9 @@ output; add `2>&1` to the command for its errors too) when run inside FOLDER the
 runs it: through `sh`, with the project's virtualenv first on PATH, and with a fresh temporary
 database (DJANGO_DB_PATH), so nothing is left in the step.
 
-    python tools/regen_outputs.py            # rewrite the blocks that are stale
-    python tools/regen_outputs.py --check    # show the stale blocks as diffs; change nothing
-    python tools/regen_outputs.py --force step01_wsgi_vs_asgi/README.md   # rewrite them all
+    python3 -m coursekit.regen_outputs            # rewrite the blocks that are stale
+    python3 -m coursekit.regen_outputs --check    # show the stale blocks as diffs; change nothing
+    python3 -m coursekit.regen_outputs --force step01_wsgi_vs_asgi/README.md   # rewrite them all
 
 Numbers that vary from run to run (timings, ports, dates) are normalised before comparing, by
 the expressions in NORMALISE; a block is stale only when it differs after that. A block that is
@@ -24,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from prose import ROOT, blocks, pages, relative
+from coursekit.prose import ROOT, blocks, pages, relative
 
 VENV_BIN = ROOT / ".venv" / "bin"
 TIMEOUT = 600
@@ -32,11 +31,11 @@ TIMEOUT = 600
 # output alike.
 NORMALISE = [
     ("compare.py's wall time", r"\b\d+\.\d+ s\b", "<seconds> s"),
-    ("bench_burst.py's last column, seconds", r"(?m)%(\s+)\d+\.\d+$", r"%\1<seconds>"),
+    ("bench/load.py --compare's last column, seconds", r"(?m)%(\s+)\d+\.\d+$", r"%\1<seconds>"),
     (
         # How much of a burst the library's default layer drops depends on thread timing;
         # step03's tests/test_capacity.py checks that it drops most of one.
-        "bench_burst.py's library-default row",
+        "bench/load.py --compare's library-default row",
         r"(?m)^(library default \{\})\s+\d+\s+\d+\s+\d+\.\d%",
         r"\1 <delivered> <lost> <lost %>",
     ),

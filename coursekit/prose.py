@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from coursekit.steps import ROOT, relative
+
 COMMENT = re.compile(
     r"^<!-- (?P<kind>file|not a file|run|output|not run)(?:: (?P<value>.+?))? -->$"
 )
@@ -59,9 +60,10 @@ def step_readmes():
 
 
 def pages():
-    """Every Markdown page learners read: the notes, the steps' pages and the top README."""
-    top = [ROOT / "README.md"] if (ROOT / "README.md").exists() else []
-    return notes() + sorted(ROOT.glob("step[0-9][0-9]_*/*.md")) + top
+    """Every Markdown page of the course: the notes, the steps' and bench/'s pages, the top ones."""
+    top = [ROOT / name for name in ("README.md", "CONTRIBUTING.md") if (ROOT / name).exists()]
+    steps_and_bench = sorted(ROOT.glob("step[0-9][0-9]_*/*.md")) + sorted(ROOT.glob("bench/*.md"))
+    return notes() + steps_and_bench + top
 
 
 def blocks(page):
@@ -89,8 +91,3 @@ def comments(page, kind):
         for number, line in enumerate(lines, start=1)
         if (match := COMMENT.match(line.strip())) and match["kind"] == kind
     ]
-
-
-def relative(path):
-    """PATH relative to the repository's root, with forward slashes."""
-    return Path(path).relative_to(ROOT).as_posix()
