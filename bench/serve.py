@@ -3,6 +3,9 @@
 The benchmarks in this folder import it; nothing here is a lesson of its own.
 """
 
+import collections
+import contextlib
+import json
 import os
 import signal
 import socket
@@ -151,21 +154,88 @@ class Step:
 
     def log_in(self, username, password):
         """Log in through the login form; the session's Cookie header."""
-        jar = CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        login_url = f"{self.url}/accounts/login/"
-        opener.open(login_url, timeout=30).close()
-        form = {"username": username, "password": password}
-        form["csrfmiddlewaretoken"] = next(c.value for c in jar if c.name == "csrftoken")
-        data = urllib.parse.urlencode(form).encode()
-        request = urllib.request.Request(login_url, data=data, headers={"Referer": login_url})
-        opener.open(request, timeout=30).close()
-        sessions = [c.value for c in jar if c.name == "sessionid"]
-        if not sessions:
-            raise RuntimeError(f"logging in as {username} failed")
-        return f"sessionid={sessions[0]}"
+        return log_in(self.url, username, password)
+
+    def setting(self, name):
+        """One of the step's settings in this server's environment, through JSON (repr() if not)."""
+        code = "import django, json; django.setup(); from django.conf import settings; "
+        code += f"print(json.dumps(settings.{name}, default=repr))"
+        env = {"DJANGO_SETTINGS_MODULE": "config.settings", **self.env}
+        command = [sys.executable, "-c", code]
+        result = subprocess.run(command, cwd=self.dir, env=env, check=True, capture_output=True)
+        return json.loads(result.stdout)
+
+
+def log_in(url, username, password):
+    """Log in through the login form at URL; the session's Cookie header.
+
+    Raises urllib's HTTPError or URLError when the server answers badly or not at all, and
+    RuntimeError when the form is answered but no session is set (a wrong password).
+    """
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_url = f"{url}/accounts/login/"
+    opener.open(login_url, timeout=30).close()
+    form = {"username": username, "password": password}
+    form["csrfmiddlewaretoken"] = next(c.value for c in jar if c.name == "csrftoken")
+    data = urllib.parse.urlencode(form).encode()
+    request = urllib.request.Request(login_url, data=data, headers={"Referer": login_url})
+    opener.open(request, timeout=30).close()
+    sessions = [c.value for c in jar if c.name == "sessionid"]
+    if not sessions:
+        raise RuntimeError(f"logging in as {username} failed")
+    return f"sessionid={sessions[0]}"
 
 
 def tracebacks(log_text):
     """How many tracebacks a server log holds."""
     return log_text.count("Traceback (most recent call last)")
+
+
+def warning_lines(logs, most=5):
+    """The commonest WARNING, ERROR and CRITICAL lines in LOGS, each as 'count x line'."""
+    lines = collections.Counter(
+        line.split(":", 2)[0] + ": " + line.split(":", 2)[-1].strip()[:60]
+        for log in logs
+        for line in log.splitlines()
+        if line.startswith(("WARNING", "ERROR", "CRITICAL"))
+    )
+    return [f"{count:6} x {line}" for line, count in lines.most_common(most)]
+
+
+def print_first_tracebacks(servers):
+    """Print the first traceback of each server's log that holds one, with what led to it."""
+    for server in servers:
+        log = server.log()
+        if tracebacks(log):
+            print(f"\n--- {server.label} (first traceback) ---")
+            start = log.index("Traceback (most recent call last)")
+            print(log[max(0, start - 300) : start + 3000])
+
+
+@contextlib.contextmanager
+def served(number, folder, processes=1, layer="core", backlog=None, **extra_env):
+    """Serve step NUMBER on PROCESSES Daphnes sharing one database; yield (servers, redis).
+
+    Step 6 gets a redis-server of its own (REDIS_URL), and CHANNEL_LAYER=pubsub when LAYER is
+    "pubsub"; redis is None for the other steps. Every process started is stopped at the end.
+    """
+    redis = Redis(folder) if int(number) == 6 else None
+    servers = []
+    try:
+        env = dict(extra_env)
+        if redis:
+            redis.start()
+            env["REDIS_URL"] = redis.url
+            if layer == "pubsub":
+                env["CHANNEL_LAYER"] = "pubsub"
+        for index in range(processes):
+            server = Step(number, folder, **env)
+            server.start(migrate=index == 0, backlog=backlog)
+            servers.append(server)
+        yield servers, redis
+    finally:
+        for server in servers:
+            server.stop()
+        if redis:
+            redis.stop()

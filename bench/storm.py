@@ -28,7 +28,7 @@ from pathlib import Path
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve import Redis, Step, tracebacks  # noqa: E402
+from serve import print_first_tracebacks, served, tracebacks, warning_lines  # noqa: E402
 
 FIRST_RETRY = 1.0  # socket.js: FIRST_RETRY_MS, the ceiling of the first wait
 MAX_RETRY = 30.0  # socket.js: MAX_RETRY_MS
@@ -136,14 +136,8 @@ def report(args, clients, opened, closed_in, logs, left):
     print(f"  failed attempts:   {failures or 'none'}")
     print(f"  all closed in:     {closed_in:.1f} s")
     print(f"  tracebacks in log: {sum(tracebacks(log) for log in logs)}")
-    lines = collections.Counter(
-        line.split(":", 2)[0] + ": " + line.split(":", 2)[-1].strip()[:60]
-        for log in logs
-        for line in log.splitlines()
-        if line.startswith(("WARNING", "ERROR", "CRITICAL"))
-    )
-    for line, count in lines.most_common(5):
-        print(f"  {count:6} x {line}")
+    for line in warning_lines(logs):
+        print(f"  {line}")
     if left is not None:
         print(f"  group members left in Redis: {left[0]}, {left[1]:.1f} s after the closes")
 
@@ -176,44 +170,28 @@ def parse_args(argv=None):
 def main(argv=None):
     """Serve the step, run the storm, print the report, stop everything."""
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="storm-") as folder:
-        redis = Redis(folder) if args.step == 6 else None
-        servers = []
-        try:
-            env = {}
-            if args.limit is not None:
-                env["WEBSOCKET_HANDSHAKES_AT_ONCE"] = str(args.limit)
-            if redis:
-                redis.start()
-                env["REDIS_URL"] = redis.url
-                if args.layer == "pubsub":
-                    env["CHANNEL_LAYER"] = "pubsub"
-            for number in range(args.processes):
-                server = Step(args.step, folder, **env)
-                server.start(migrate=number == 0, backlog=args.backlog)
-                servers.append(server)
-            cookies = {server.url: [] for server in servers}
-            if args.step == 3:  # no logins before step 4
-                cookies = {server.url: [""] for server in servers}
-            for number in range(args.sessions if args.step > 3 else 0):
-                server = servers[number % len(servers)]
-                cookies[server.url].append(server.log_in(*DEMO[number % len(DEMO)]))
-            clients, opened, closed_in = asyncio.run(storm(servers, cookies, args))
-            left = wait_for_groups_to_empty(redis) if redis and args.layer == "core" else None
-            for server in servers:
-                server.stop()
-            report(args, clients, opened, closed_in, [s.log() for s in servers], left)
-            for server in servers:
-                if tracebacks(server.log()):
-                    print(f"\n--- {server.label} (first traceback) ---")
-                    log = server.log()
-                    start = log.index("Traceback (most recent call last)")
-                    print(log[max(0, start - 300) : start + 3000])
-        finally:
-            for server in servers:
-                server.stop()
-            if redis:
-                redis.stop()
+    env = {}
+    if args.limit is not None:
+        env["WEBSOCKET_HANDSHAKES_AT_ONCE"] = str(args.limit)
+    with (
+        tempfile.TemporaryDirectory(prefix="storm-") as folder,
+        served(args.step, folder, args.processes, args.layer, args.backlog, **env) as (
+            servers,
+            redis,
+        ),
+    ):
+        cookies = {server.url: [] for server in servers}
+        if args.step == 3:  # no logins before step 4
+            cookies = {server.url: [""] for server in servers}
+        for number in range(args.sessions if args.step > 3 else 0):
+            server = servers[number % len(servers)]
+            cookies[server.url].append(server.log_in(*DEMO[number % len(DEMO)]))
+        clients, opened, closed_in = asyncio.run(storm(servers, cookies, args))
+        left = wait_for_groups_to_empty(redis) if redis and args.layer == "core" else None
+        for server in servers:
+            server.stop()
+        report(args, clients, opened, closed_in, [s.log() for s in servers], left)
+        print_first_tracebacks(servers)
 
 
 if __name__ == "__main__":

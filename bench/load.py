@@ -1,36 +1,50 @@
 """Fill one chat room with listeners, let a few senders burst messages, count what arrives.
 
-    python loadtest.py [--url http://127.0.0.1:8000 ...] [--clients C] [--senders S]
-                       [--messages M] [--rate R] [--timeout T]
+It serves a step itself, as storm.py and attack.py do (serve.py: Daphne, DEBUG off, a fresh
+database, the demo users, and for step 6 a redis-server of its own), or runs against servers of
+your own (--url, once per process). It logs in once per server as ada (steps 4 on; step 3 has
+no accounts), opens C listeners and S senders in one room, spread over the servers in turn, and
+every sender sends M messages. Each message text is a small JSON object with the run, the
+sender, a sequence number and the time it was sent, so every socket can tell which messages it
+got, which twice, and how late they were.
 
-Run it against a running step 5 or step 6 server, or against two step 6 processes that share
-Redis (give --url twice: sockets are spread over the URLs in turn). It logs in once per URL,
-opens C listeners and S senders in one room, and every sender sends M messages. Each message
-text is a small JSON object with the sender, a sequence number and the time it was sent, so
-every socket can tell which messages it got, which it got twice, and how late they were.
+Senders are room members too: every socket should receive all S x M messages, so a run expects
+(C + S) x S x M deliveries. --capacity and --expiry serve the step with its channel layer's
+setting changed; --compare runs the same burst twice, on a fresh server with the library's
+default capacity and expiry, then on one with the step's, and prints a row for each.
+bench/LOAD.md has the figures.
 
-Senders are room members too: every socket, listener or sender, should receive all S x M
-messages, so a run expects (C + S) x S x M deliveries. See LOAD.md for figures.
+From the top of the repository, with the course's virtualenv active:
 
-Exit status: 0 when every expected delivery arrived, 1 when anything was lost, 2 when the run
-could not take place (server not reachable, login failed, handshake refused).
+    python bench/load.py --step 6 --clients 5 --senders 2 --messages 10
+    python bench/load.py --step 6 --processes 2 --layer pubsub --rate 20
+    python bench/load.py --step 3 --compare --clients 40 --senders 10 --messages 100
+    python bench/load.py --url http://127.0.0.1:8000 --url http://127.0.0.1:8001
+
+Exit status: 0 when every expected delivery arrived (with --compare, on the step's settings),
+1 when anything was lost, 2 when the run could not take place (server not reachable, login
+failed, handshake refused).
 """
 
 import argparse
 import asyncio
-import http.client
 import json
 import math
 import re
 import sys
+import tempfile
 import time
+import urllib.error
 import uuid
 from collections import Counter
-from http.cookies import SimpleCookie
-from urllib.parse import urlencode, urlsplit
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve import log_in, served, tracebacks, warning_lines  # noqa: E402
 
 ROOM_NAME = re.compile(r"[A-Za-z0-9_-]{1,50}")
 HTTP_TIMEOUT = 10
@@ -38,6 +52,18 @@ HTTP_TIMEOUT = 10
 # the kernel then drops SYNs and the client waits out TCP's retry timer (1 s, 2 s, ...), which
 # would measure that timer instead of the server. Open this many at a time instead.
 HANDSHAKES_AT_ONCE = 10
+# Every sender logs in as the same user, and step 6 limits each user to 10 messages a second in
+# bursts of 20 (chat/limits.py): a served step 6 has them raised, as its live tests do.
+NO_USER_LIMITS = {"CHAT_RATE_PER_SECOND": "100000", "CHAT_RATE_BURST": "100000"}
+# What --capacity and --expiry change: the step's settings, with the layer's CONFIG updated.
+SETTINGS = """from config.settings import *  # noqa: F403
+
+CONFIG = CHANNEL_LAYERS["default"]["CONFIG"]  # noqa: F405
+CONFIG.update({update!r})
+for key in {drop!r}:
+    CONFIG.pop(key, None)
+"""
+LIMITS = ("capacity", "expiry")  # the layer settings a burst meets
 
 
 class CannotRun(Exception):
@@ -122,7 +148,7 @@ class Socket:
             self.connection = await connect(
                 ws_url,
                 origin=f"{parts.scheme}://{parts.netloc}",
-                additional_headers={"Cookie": cookie},
+                additional_headers={"Cookie": cookie} if cookie else None,
                 # Connect straight to the server even when HTTP(S)_PROXY is set.
                 proxy=None,
                 open_timeout=HTTP_TIMEOUT,
@@ -176,65 +202,34 @@ class Socket:
             await self.reader
 
 
-def cookies_from(response):
-    """The cookies a response sets, as a name → value dict."""
-    jar = SimpleCookie()
-    for header in response.headers.get_all("Set-Cookie") or ():
-        jar.load(header)
-    return {name: morsel.value for name, morsel in jar.items()}
-
-
-def log_in(url, username, password):
-    """Log in through the login form; return the Cookie header that carries the session."""
-    parts = urlsplit(url)
-    connection_class = (
-        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    )
-    login_url = f"{parts.scheme}://{parts.netloc}/accounts/login/"
-    connection = connection_class(parts.netloc, timeout=HTTP_TIMEOUT)
+def log_in_to(url, login):
+    """The Cookie header of a session on the server at URL; "" where it has no accounts (step 3)."""
+    username, _, password = login.partition(":")
+    login_url = f"{url}/accounts/login/"
     try:
-        connection.request("GET", "/accounts/login/")
-        response = connection.getresponse()
-        response.read()
-        if response.status != 200:
-            raise CannotRun(
-                f"GET {login_url} answered HTTP {response.status}: is this a step 4, 5 or 6 server?"
-            )
-        csrf_token = cookies_from(response).get("csrftoken")
-        if not csrf_token:
-            raise CannotRun(f"GET {login_url} set no csrftoken cookie: is this a Django server?")
-        form = {"username": username, "password": password, "csrfmiddlewaretoken": csrf_token}
-        connection.request(
-            "POST",
-            "/accounts/login/",
-            body=urlencode(form),
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": f"csrftoken={csrf_token}",
-                "Referer": login_url,
-            },
-        )
-        response = connection.getresponse()
-        response.read()
-    except ConnectionRefusedError:
+        return log_in(url, username, password)
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return ""  # no login page: anyone may chat, as in step 3
         raise CannotRun(
-            f"Nothing answers at {url} (connection refused): start the server first, "
-            "for example: python manage.py runserver"
+            f"{error.url} answered HTTP {error.code}: is this a step 3, 4, 5 or 6 server?"
         ) from None
-    except (OSError, http.client.HTTPException) as error:
-        raise CannotRun(f"Could not reach {url}: {error}") from None
-    finally:
-        connection.close()
-    session = cookies_from(response).get("sessionid")
-    if response.status == 403:
-        raise CannotRun(f"POST {login_url} was refused with HTTP 403 (the CSRF check failed).")
-    if response.status != 302 or not session:
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, ConnectionRefusedError):
+            raise CannotRun(
+                f"Nothing answers at {url} (connection refused): start the server first, "
+                "for example: python3 course.py run 6"
+            ) from None
+        raise CannotRun(f"Could not reach {url}: {error.reason}") from None
+    except StopIteration:
         raise CannotRun(
-            f"Login failed at {login_url} for {username!r} (HTTP {response.status}, "
-            "no session cookie): wrong username or password? "
-            "The demo users come from: python manage.py demo_users"
-        )
-    return f"sessionid={session}"
+            f"GET {login_url} set no csrftoken cookie: is this a Django server?"
+        ) from None
+    except RuntimeError:
+        raise CannotRun(
+            f"Login failed at {login_url} for {username!r} (no session cookie): wrong username "
+            "or password? The demo users come from: python manage.py demo_users"
+        ) from None
 
 
 async def open_all(sockets, room, cookies):
@@ -347,20 +342,12 @@ def report(args, tally, listeners, senders, connect_seconds, send_seconds):
     return lost
 
 
-async def run(args):
-    """Log in, open the sockets, send the burst, wait, report; return the exit status."""
-    username, _, password = args.login.partition(":")
-    cookies = {url: log_in(url, username, password) for url in args.url}
+async def burst(args, urls, cookies):
+    """Open the sockets, send the burst, wait for it; return (tally, listeners, senders, times)."""
     tally = Tally(uuid.uuid4().hex[:8], args.senders, args.messages, args.clients + args.senders)
-    urls = args.url
     listeners = [Socket("listener", urls[i % len(urls)], tally) for i in range(args.clients)]
     senders = [Socket("sender", urls[i % len(urls)], tally) for i in range(args.senders)]
     sockets = listeners + senders
-    for url in urls:
-        on_url = [socket for socket in sockets if socket.url == url]
-        roles = Counter(socket.role for socket in on_url)
-        print(f"{url}: {roles['listener']} listeners, {roles['sender']} senders")
-
     started = time.monotonic()
     await open_all(sockets, args.room, cookies)
     connect_seconds = time.monotonic() - started
@@ -373,8 +360,78 @@ async def run(args):
         await wait_for_stragglers(tally, sockets, args.timeout)
     finally:
         await close_all(sockets)
-    lost = report(args, tally, listeners, senders, connect_seconds, send_seconds)
-    return 1 if lost else 0
+    return tally, listeners, senders, (connect_seconds, send_seconds)
+
+
+def run(args, urls, quiet=False):
+    """Log in, run the burst against URLS, print the summary unless QUIET; the run's tally."""
+    cookies = {url: log_in_to(url, args.login) for url in urls}
+    for index, url in enumerate(urls if not quiet else ()):
+        listeners = len(range(index, args.clients, len(urls)))
+        senders = len(range(index, args.senders, len(urls)))
+        print(f"{url}: {listeners} listeners, {senders} senders")
+    tally, listeners, senders, times = asyncio.run(burst(args, urls, cookies))
+    if not quiet:
+        report(args, tally, listeners, senders, *times)
+    return tally
+
+
+def layer_settings(folder, update=None, drop=()):
+    """The environment that serves a step with its layer's CONFIG updated, written to FOLDER."""
+    if not update and not drop:
+        return {}
+    Path(folder, "load_settings.py").write_text(SETTINGS.format(update=update or {}, drop=drop))
+    return {"PYTHONPATH": str(folder), "DJANGO_SETTINGS_MODULE": "load_settings"}
+
+
+def shown(config):
+    """A layer's CONFIG as a row names it: without its Redis hosts."""
+    return {key: value for key, value in config.items() if key != "hosts"}
+
+
+def run_served(args, folder, update=None, drop=(), quiet=False):
+    """Serve the step, run the burst against it; (its tally, the layer's BACKEND and CONFIG)."""
+    env = {**NO_USER_LIMITS, **layer_settings(folder, update, drop)}
+    with served(args.step, folder, args.processes, args.layer, **env) as (servers, _):
+        layer = servers[0].setting("CHANNEL_LAYERS")["default"]
+        backend, config = layer["BACKEND"].rsplit(".", 1)[-1], shown(layer.get("CONFIG", {}))
+        if not quiet:
+            count = f"{args.processes} process{'es' if args.processes > 1 else ''}"
+            print(f"step {args.step}, {count}, {backend} {config}")
+        tally = run(args, [server.url for server in servers], quiet)
+        for server in servers:
+            server.stop()
+        logs = [server.log() for server in servers]
+    if not quiet:
+        kinds = ("WARNING", "ERROR", "CRITICAL")
+        warned = sum(line.startswith(kinds) for log in logs for line in log.splitlines())
+        print(f"server logs:   {sum(map(tracebacks, logs))} tracebacks, {warned} warnings")
+        for line in warning_lines(logs):
+            print(f"  {line}")
+    return tally, backend, config
+
+
+def compare(args, folder):
+    """The same burst with the library's default capacity and expiry, then with the step's."""
+    rows = []
+    for label, drop in [("library default", LIMITS), ("this step", ())]:
+        run_folder = Path(folder, label.replace(" ", "-"))
+        run_folder.mkdir()
+        tally, backend, config = run_served(args, run_folder, drop=drop, quiet=True)
+        seconds = (tally.last_delivery or tally.first_send) - tally.first_send
+        lost = tally.expected - tally.delivered
+        rows.append((f"{label} {config}", tally.delivered, lost, seconds))
+    sockets = args.clients + args.senders
+    expected = sockets * args.senders * args.messages
+    print(
+        f"{args.senders} senders x {args.messages} messages into a room of {sockets} "
+        f"clients: {expected} frames expected ({backend})"
+    )
+    print(f"{'CONFIG':<44} {'delivered':>10} {'lost':>10} {'lost %':>7} {'seconds':>8}")
+    for label, delivered, lost, seconds in rows:
+        percent = 100 * lost / expected
+        print(f"{label:<44} {delivered:>10} {lost:>10} {percent:>6.1f}% {seconds:>8.1f}")
+    return rows[-1][2]
 
 
 def number(kind, low, high=math.inf):
@@ -418,45 +475,75 @@ def parse_args(argv=None):
     """Read the options from the command line."""
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        epilog="Exit status: 0 when nothing was lost, 1 when anything was lost, "
-        "2 when the run could not take place (server not reachable, login failed, "
-        "handshake refused).",
+        epilog="Exit status: 0 when nothing was lost (with --compare: on the step's settings), "
+        "1 when anything was lost, 2 when the run could not take place (server not reachable, "
+        "login failed, handshake refused).",
     )
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--step", type=int, choices=[3, 4, 5, 6], help="serve this step and run against it"
+    )
+    where.add_argument(
         "--url",
         metavar="URL",
         type=server_url,
         action="append",
-        help="a server to connect to; repeat it to spread the sockets over several "
-        "processes in turn (default http://127.0.0.1:8000)",
+        help="a server of your own to run against; repeat it to spread the sockets over "
+        "several processes in turn",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        choices=[1, 2],
+        default=1,
+        help="with --step 6: server processes sharing one Redis (default 1)",
+    )
+    parser.add_argument(
+        "--layer",
+        choices=["core", "pubsub"],
+        default="core",
+        help="with --step 6: the Redis channel layer (default core)",
+    )
+    parser.add_argument(
+        "--capacity",
+        metavar="N",
+        type=number(int, 1, 1_000_000),
+        help="serve the step with its layer's capacity set to N",
+    )
+    parser.add_argument(
+        "--expiry",
+        metavar="S",
+        type=number(int, 1, 86_400),
+        help="serve the step with its layer's expiry set to S seconds",
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="run the burst with the library's default capacity and expiry, then with the "
+        "step's, and print a row for each",
     )
     parser.add_argument(
         "--login",
         metavar="USER:PASSWORD",
         type=login,
         default="ada:ada-demo-password",
-        help="username:password, logged in once per URL (default ada:ada-demo-password)",
+        help="username:password, logged in once per server (default ada:ada-demo-password)",
     )
     parser.add_argument(
         "--room", metavar="ROOM", type=room_name, default="load", help="room (default load)"
     )
-    parser.add_argument(
-        "--clients",
-        metavar="C",
-        type=number(int, 0, 10_000),
-        default=100,
-        help="listeners (default 100)",
-    )
-    parser.add_argument(
-        "--senders", metavar="S", type=number(int, 1, 1000), default=10, help="senders (default 10)"
-    )
-    parser.add_argument(
-        "--messages",
-        metavar="M",
-        type=number(int, 1, 100_000),
-        default=100,
-        help="messages per sender (default 100)",
-    )
+    for option, metavar, low, high, default, what in [
+        ("--clients", "C", 0, 10_000, 100, "listeners"),
+        ("--senders", "S", 1, 1000, 10, "senders"),
+        ("--messages", "M", 1, 100_000, 100, "messages per sender"),
+    ]:
+        parser.add_argument(
+            option,
+            metavar=metavar,
+            type=number(int, low, high),
+            default=default,
+            help=f"{what} (default {default})",
+        )
     parser.add_argument(
         "--rate",
         metavar="R",
@@ -473,7 +560,18 @@ def parse_args(argv=None):
         "delivery (default 10)",
     )
     args = parser.parse_args(argv)
-    args.url = args.url or ["http://127.0.0.1:8000"]
+    changes = args.capacity is not None or args.expiry is not None or args.compare
+    if args.url and (changes or args.processes > 1 or args.layer != "core"):
+        parser.error(
+            "--processes, --layer, --capacity, --expiry and --compare serve the step: "
+            "give --step, not --url"
+        )
+    if args.step and args.step != 6 and (args.processes > 1 or args.layer != "core"):
+        parser.error("--processes and --layer need --step 6: only step 6 shares a layer in Redis")
+    if args.layer == "pubsub" and changes:
+        parser.error("the Pub/Sub layer has no capacity or expiry to change")
+    if args.compare and (args.capacity is not None or args.expiry is not None):
+        parser.error("--compare sets capacity and expiry itself")
     return args
 
 
@@ -481,10 +579,21 @@ def main(argv=None):
     """Run the load test; exit 0 (nothing lost), 1 (something lost) or 2 (could not run)."""
     args = parse_args(argv)
     try:
-        return asyncio.run(run(args))
+        if args.url:
+            tally = run(args, args.url)
+            lost = tally.expected - tally.delivered
+        else:
+            update = {key: getattr(args, key) for key in LIMITS if getattr(args, key) is not None}
+            with tempfile.TemporaryDirectory(prefix="load-") as folder:
+                if args.compare:
+                    lost = compare(args, folder)
+                else:
+                    tally = run_served(args, folder, update)[0]
+                    lost = tally.expected - tally.delivered
     except CannotRun as error:
         print(error, file=sys.stderr)
         return 2
+    return 1 if lost else 0
 
 
 if __name__ == "__main__":
