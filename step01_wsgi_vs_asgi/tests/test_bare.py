@@ -8,7 +8,7 @@ from bare.hello_wsgi import app as wsgi_app
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.conftest import call_asgi, call_wsgi, http_get, http_scope
+from tests.helpers import call_asgi, call_wsgi, http_get, http_scope
 
 # The commands the README shows; Daphne binds 127.0.0.1 unless told otherwise.
 WSGI_COMMAND = ("bare/hello_wsgi.py", "{port}")

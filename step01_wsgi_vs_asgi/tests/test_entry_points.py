@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.core.management import get_commands
 
-from tests.conftest import call_asgi, call_wsgi, http_get, http_scope
+from tests.helpers import call_asgi, call_wsgi, http_get, http_scope
 
 
 def test_wsgi_application_is_a_wsgi_callable():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import get_at_once, http_get
+from tests.helpers import get_at_once, http_get
 
 pytestmark = pytest.mark.live
 
@@ -36,10 +36,8 @@ def test_daphne_gives_each_sync_request_its_own_thread(daphne):
 def test_bad_delay_gets_a_400_over_http(daphne):
     """Over a real connection, a bad delay is answered 400 with the JSON sentence."""
     status, _, body = http_get(f"{daphne.url}/async/?delay=nan")
-    assert (status, body) == (
-        400,
-        b'{"error": "delay must be a number of seconds from 0 to 5, such as 2.5."}',
-    )
+    assert status == 400
+    assert body == b'{"error": "delay must be a number of seconds from 0 to 5, such as 2.5."}'
 
 
 def test_bad_delays_leave_no_traceback_in_the_log(daphne):

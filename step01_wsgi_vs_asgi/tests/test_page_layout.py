@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import unavailable
+from tests.helpers import unavailable
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ import re
 import compare
 import pytest
 
-from tests.conftest import STEP_DIR
+from tests.helpers import STEP_DIR
 
 README = (STEP_DIR / "README.md").read_text(encoding="utf-8")
 # A caption names a file by its path from the top of the repository, starting with this step.

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import get_commands
 from websockets.sync.client import connect
 
-from tests.conftest import Server
+from tests.helpers import Server
 
 
 def test_runserver_command_is_daphnes():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import HOST
+from tests.helpers import HOST
 
 ECHO_PATHS = ["/ws/echo/", "/ws/echo/sync/"]
 

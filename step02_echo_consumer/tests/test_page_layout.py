@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import unavailable
+from tests.helpers import unavailable
 
 pytestmark = pytest.mark.browser
 

@@ -1,6 +1,7 @@
 """Daphne's own limits on a socket's life, seen by a real client."""
 
 import base64
+import contextlib
 import os
 import socket
 
@@ -8,30 +9,29 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.conftest import Server
+from tests.helpers import Server
 
 pytestmark = pytest.mark.live
+
+
+@contextlib.contextmanager
+def daphne_with(folder, *options):
+    """`daphne OPTIONS config.asgi:application` on a free port, stopped when the block ends."""
+    server = Server(folder)
+    try:
+        address = ("-b", "127.0.0.1", "-p", str(server.port))
+        server.start("-m", "daphne", *options, *address, "config.asgi:application")
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")
 def short_lived_daphne(tmp_path_factory):
     """`daphne --websocket_timeout 2`: every socket is closed 2 s after it opened."""
-    server = Server(tmp_path_factory.mktemp("timeout"))
-    try:
-        server.start(
-            "-m",
-            "daphne",
-            "--websocket_timeout",
-            "2",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(server.port),
-            "config.asgi:application",
-        )
+    options = ("--websocket_timeout", "2")
+    with daphne_with(tmp_path_factory.mktemp("timeout"), *options) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_daphne_closes_every_socket_after_websocket_timeout_with_1000(short_lived_daphne):
@@ -58,24 +58,9 @@ def test_busy_socket_is_closed_after_websocket_timeout_too(short_lived_daphne):
 @pytest.fixture(scope="module")
 def impatient_daphne(tmp_path_factory):
     """`daphne --ping-interval 1 --ping-timeout 2`: quiet sockets pinged, silent ones dropped."""
-    server = Server(tmp_path_factory.mktemp("pings"))
-    try:
-        server.start(
-            "-m",
-            "daphne",
-            "--ping-interval",
-            "1",
-            "--ping-timeout",
-            "2",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(server.port),
-            "config.asgi:application",
-        )
+    options = ("--ping-interval", "1", "--ping-timeout", "2")
+    with daphne_with(tmp_path_factory.mktemp("pings"), *options) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def silent_client(server, path):

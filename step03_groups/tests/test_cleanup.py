@@ -17,7 +17,7 @@ from channels.testing import WebsocketCommunicator
 
 import chat.consumers
 from chat.frames import clean_message
-from tests.conftest import HOST, ORIGIN
+from tests.helpers import HOST, ORIGIN
 
 GROUP = "cleanup.room"
 ROOM_PATH = "/ws/chat/cleanup/"

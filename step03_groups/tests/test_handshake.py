@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import HOST
+from tests.helpers import HOST
 
 
 @pytest.mark.parametrize("room", ["lobby", "a", "Room_2-b", "x" * 50])

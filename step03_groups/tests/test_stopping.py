@@ -14,7 +14,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.conftest import Server
+from tests.helpers import Server
 
 pytestmark = pytest.mark.live
 

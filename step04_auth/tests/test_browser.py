@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORDS
+from tests.helpers import DEMO_PASSWORDS
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,7 @@ from channels.testing import WebsocketCommunicator
 import chat.consumers
 from accounts.sessions import SESSION_GROUP, user_group_name
 from chat.frames import clean_message
-from tests.conftest import HOST, ORIGIN
+from tests.helpers import HOST, ORIGIN
 
 GROUP = "cleanup.room"
 ROOM_PATH = "/ws/chat/cleanup/"

@@ -7,7 +7,7 @@ import pytest
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, STEP_DIR, log_in_over_http
+from tests.helpers import DEMO_PASSWORDS, STEP_DIR, log_in_over_http
 
 pytestmark = pytest.mark.live
 

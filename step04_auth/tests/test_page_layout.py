@@ -5,7 +5,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import DEMO_PASSWORDS, log_in_over_http, unavailable
+from tests.helpers import DEMO_PASSWORDS, log_in_over_http, unavailable
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, Server, log_in_over_http
+from tests.helpers import DEMO_PASSWORDS, Server, log_in_over_http
 
 pytestmark = pytest.mark.live
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, log_in_over_http
+from tests.helpers import DEMO_PASSWORDS, log_in_over_http
 
 pytestmark = pytest.mark.browser
 
@@ -285,16 +285,6 @@ def test_page_reconnects_after_a_server_restart(daphne, page):
 MARKUP = "<img src=x onerror=\"document.title='pwned'\">"
 
 
-@pytest.fixture
-def no_js_page(browser):
-    """A person whose browser runs no JavaScript: a page in its own context, closed after."""
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 @pytest.fixture(scope="module")
 def ada_sends(daphne):
     """A function: ada sends a private message from a real WebSocket client, and it is saved."""
@@ -444,25 +434,26 @@ def test_inbox_shows_a_message_missed_while_away_once(daphne, page, ada_sends):
     assert page.locator("#log li.private").last.inner_text().endswith("missed while away")
 
 
-def test_inbox_reloads_on_resync(daphne, page):
-    """A {"type": "resync"} frame (more missed than the server replays) reloads the page."""
-    open_inbox(page, daphne, "grace")
+def resync(page):
+    """Hand the inbox page's socket a {"type": "resync"} frame; return once the page navigated."""
     frame = json.dumps({"type": "resync"})
     with page.expect_navigation():
         page.evaluate(
             "(data) => live.socket.dispatchEvent(new MessageEvent('message', { data }))", frame
         )
+
+
+def test_inbox_reloads_on_resync(daphne, page):
+    """A {"type": "resync"} frame (more missed than the server replays) reloads the page."""
+    open_inbox(page, daphne, "grace")
+    resync(page)
     page.wait_for_selector("#status.open")
 
 
 def test_inbox_resync_goes_to_the_latest_messages(daphne, page):
     """After a resync the page shows /inbox/, the latest messages, whichever page it was on."""
     open_inbox(page, daphne, "grace")
-    frame = json.dumps({"type": "resync"})
-    with page.expect_navigation():
-        page.evaluate(
-            "(data) => live.socket.dispatchEvent(new MessageEvent('message', { data }))", frame
-        )
+    resync(page)
     assert page.url == f"{daphne.url}/inbox/"
 
 

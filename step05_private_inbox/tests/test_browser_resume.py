@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORDS, log_in_over_http
+from tests.helpers import DEMO_PASSWORDS, log_in_over_http
 
 pytestmark = pytest.mark.browser
 
@@ -48,8 +48,7 @@ def test_message_saved_while_the_server_was_down_appears_once_in_order(demo_daph
     missed.wait_for()
     ids = [int(item.get_attribute("data-id")) for item in page.locator("#log li[data-id]").all()]
     assert missed.count() == 1
-    assert page.locator("#log li.private").last.inner_text().endswith(
-        "grace → ada: saved while the server was down"
-    )
+    newest = page.locator("#log li.private").last.inner_text()
+    assert newest.endswith("grace → ada: saved while the server was down")
     assert ids == sorted(ids)
     assert page.evaluate("window.notReloaded") is True

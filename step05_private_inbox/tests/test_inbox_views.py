@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import AsyncClient, Client
 from django.utils.html import escape
 
+from tests.helpers import private_frame
 from tests.private_messages import save_many
 
 # chat.models is imported inside the tests that use it: on a copy of the step before, which
@@ -85,7 +86,8 @@ def suggestions(login):
 def test_inbox_page_requires_login(client):
     """An anonymous visitor is sent to the login page, and back to the inbox afterwards."""
     response = client.get(INBOX)
-    assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/inbox/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/inbox/"
 
 
 def test_empty_inbox_says_so(logged_in):
@@ -205,7 +207,8 @@ def test_oldest_page_has_no_older_link(logged_in):
     """The page that reaches the first message has no "Older messages" link."""
     ids = save_many(logged_in["alice"].user, logged_in["bob"].user, 120)
     page = logged_in["bob"].client.get(INBOX, {"before": ids[50]}).content.decode()
-    assert (message_ids(page), older_link(page)) == (ids[:50], None)
+    assert message_ids(page) == ids[:50], "the page does not reach the first message"
+    assert older_link(page) is None
 
 
 def test_older_page_leaves_out_other_peoples_messages(logged_in):
@@ -269,7 +272,8 @@ def test_history_runs_no_markup(logged_in):
 def test_form_post_redirects_to_the_inbox(logged_in):
     """After a successful send the browser is sent back to /inbox/ (POST, redirect, GET)."""
     response = logged_in["alice"].client.post(SEND, {"to": "bob", "message": "hi"})
-    assert (response.status_code, response["Location"]) == (302, INBOX)
+    assert response.status_code == 302
+    assert response["Location"] == INBOX
 
 
 def test_form_post_saves_the_message(logged_in):
@@ -278,11 +282,9 @@ def test_form_post_saves_the_message(logged_in):
 
     logged_in["alice"].client.post(SEND, {"to": "bob", "message": "by form"})
     saved = PrivateMessage.objects.select_related("sender", "recipient").get()
-    assert (saved.sender.username, saved.recipient.username, saved.body) == (
-        "alice",
-        "bob",
-        "by form",
-    )
+    assert saved.sender.username == "alice"
+    assert saved.recipient.username == "bob"
+    assert saved.body == "by form"
 
 
 async def test_form_post_delivers_live_to_the_recipient(inbox, logged_in):
@@ -290,14 +292,7 @@ async def test_form_post_delivers_live_to_the_recipient(inbox, logged_in):
     bob = await inbox(logged_in["bob"])
     await http(logged_in["alice"]).post(SEND, {"to": "bob", "message": "by form"})
     frame = await bob.receive_json_from(timeout=2)
-    assert frame == {
-        "type": "private",
-        "id": frame["id"],
-        "from": "alice",
-        "to": "bob",
-        "message": "by form",
-        "sent_at": frame["sent_at"],
-    }
+    assert frame == private_frame("alice", "bob", "by form", frame)
 
 
 async def test_form_post_delivers_live_to_the_sender(inbox, logged_in):
@@ -367,16 +362,15 @@ def test_refused_form_keeps_what_was_typed(logged_in):
 def test_get_on_the_send_url_goes_to_the_inbox(logged_in):
     """A GET of /inbox/send/ (after a login redirect, say) is sent to /inbox/, never a 405."""
     response = logged_in["alice"].client.get(SEND)
-    assert (response.status_code, response["Location"]) == (302, INBOX)
+    assert response.status_code == 302
+    assert response["Location"] == INBOX
 
 
 def test_anonymous_get_on_the_send_url_is_sent_to_login(client):
     """An anonymous GET of /inbox/send/ goes to the login page, and on to /inbox/send/ after."""
     response = client.get(SEND)
-    assert (response.status_code, response["Location"]) == (
-        302,
-        "/accounts/login/?next=/inbox/send/",
-    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/inbox/send/"
 
 
 def test_get_on_the_send_url_saves_nothing(logged_in):
@@ -390,10 +384,8 @@ def test_get_on_the_send_url_saves_nothing(logged_in):
 def test_anonymous_form_post_is_sent_to_login(client):
     """An anonymous POST is redirected to the login page."""
     response = client.post(SEND, {"to": "bob", "message": "hi"})
-    assert (response.status_code, response["Location"]) == (
-        302,
-        "/accounts/login/?next=/inbox/send/",
-    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/inbox/send/"
 
 
 def test_anonymous_form_post_saves_nothing(client, logged_in):

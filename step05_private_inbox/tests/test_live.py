@@ -7,7 +7,7 @@ import pytest
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, STEP_DIR, log_in_over_http
+from tests.helpers import DEMO_PASSWORDS, STEP_DIR, log_in_over_http, private_frame
 
 pytestmark = pytest.mark.live
 
@@ -128,14 +128,7 @@ def test_live_private_message_reaches_the_recipient(daphne, cookie):
     with open_inbox(daphne, cookie["ada"]) as ada, open_inbox(daphne, cookie["grace"]) as grace:
         ada.send(json.dumps({"to": "grace", "message": "hello over TCP"}))
         frame = json.loads(grace.recv(timeout=5))
-    assert frame == {
-        "type": "private",
-        "id": frame["id"],
-        "from": "ada",
-        "to": "grace",
-        "message": "hello over TCP",
-        "sent_at": frame["sent_at"],
-    }
+    assert frame == private_frame("ada", "grace", "hello over TCP", frame)
 
 
 def test_live_private_message_reaches_the_sender(daphne, cookie):
@@ -143,7 +136,9 @@ def test_live_private_message_reaches_the_sender(daphne, cookie):
     with open_inbox(daphne, cookie["ada"]) as ada:
         ada.send(json.dumps({"to": "grace", "message": "echoed to me"}))
         frame = json.loads(ada.recv(timeout=5))
-    assert (frame["type"], frame["message"], type(frame["id"])) == ("private", "echoed to me", int)
+    assert frame["type"] == "private"
+    assert frame["message"] == "echoed to me"
+    assert isinstance(frame["id"], int), f"the id {frame['id']!r} is not an integer"
 
 
 def test_live_bad_inbox_frames_leave_no_traceback_in_the_log(daphne, cookie):

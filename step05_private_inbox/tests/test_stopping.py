@@ -11,10 +11,8 @@ import subprocess
 from dataclasses import dataclass
 
 import pytest
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, Server, log_in_over_http
+from tests.helpers import DEMO_PASSWORDS, Server, close_code, live_socket, log_in_over_http
 
 pytestmark = pytest.mark.live
 
@@ -35,24 +33,6 @@ class Stopped:
     log: str  # everything the server printed
 
 
-def open_socket(server, path, cookie):
-    """A real WebSocket client on PATH, with the page's Origin and a session (open on return)."""
-    return connect(
-        f"{server.ws_url}{path}", origin=server.url, additional_headers={"Cookie": cookie}
-    )
-
-
-def close_code(ws):
-    """How the server ended this socket: its close code, 1006 if it sent none, or "still open"."""
-    try:
-        while True:
-            ws.recv(timeout=10)
-    except ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd else 1006
-    except TimeoutError:
-        return "still open"
-
-
 @pytest.fixture(scope="module", params=list(STOPS))
 def stopped(request, tmp_path_factory):
     """Start a server, open ada's socket on each path, stop the server; what that left behind."""
@@ -63,7 +43,7 @@ def stopped(request, tmp_path_factory):
         server.manage("demo_users")
         cookie = log_in_over_http(server, "ada", DEMO_PASSWORDS["ada"])
         with contextlib.ExitStack() as stack:
-            sockets = [stack.enter_context(open_socket(server, path, cookie)) for path in PATHS]
+            sockets = [stack.enter_context(live_socket(server, path, cookie)) for path in PATHS]
             server.process.send_signal(signum)
             close_codes = [close_code(ws) for ws in sockets]
         with contextlib.suppress(subprocess.TimeoutExpired):

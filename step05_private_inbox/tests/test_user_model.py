@@ -30,7 +30,8 @@ def test_first_accounts_migration_creates_the_user_model():
     """accounts/migrations/0001_initial.py is an initial migration that creates User."""
     first = importlib.import_module("accounts.migrations.0001_initial").Migration
     created = [op.name for op in first.operations if isinstance(op, migrations.CreateModel)]
-    assert (first.initial, created) == (True, ["User"])
+    assert first.initial, "0001_initial is not marked initial = True"
+    assert created == ["User"]
 
 
 @pytest.mark.django_db  # makemigrations checks the migration history in the database

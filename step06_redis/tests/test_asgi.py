@@ -9,7 +9,7 @@ import pytest
 from django.core.management import get_commands
 from websockets.sync.client import connect
 
-from tests.conftest import Server, log_in_over_http
+from tests.helpers import Server, log_in_over_http
 
 
 def test_runserver_command_is_daphnes():

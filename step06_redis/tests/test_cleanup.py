@@ -26,7 +26,7 @@ import chat.inbox
 from accounts.sessions import SESSION_GROUP, user_group_name
 from chat.frames import clean_message
 from chat.inbox import inbox_group_name
-from tests.conftest import HOST, ORIGIN, RedisServer, layers_for, unavailable
+from tests.helpers import HOST, ORIGIN, RedisServer, layers_for, unavailable
 
 GROUP = "cleanup.room"
 ROOM_PATH = "/ws/chat/cleanup/"

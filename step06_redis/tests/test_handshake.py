@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from tests.conftest import HOST, session_headers
+from tests.helpers import HOST, session_headers
 
 # Session is imported inside the helper that uses it: on a copy of step 3, which has no sessions
 # app, `course.py check` can still load this file and grade the handshake tests.

@@ -15,7 +15,7 @@ from django.test import AsyncClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from chat.layers import ForgettingPubSubChannelLayer, WaitingRedisChannelLayer
-from tests.conftest import HOST, ORIGIN, RedisServer, free_port, layers_for, unavailable
+from tests.helpers import HOST, ORIGIN, RedisServer, free_port, layers_for, unavailable
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,12 +67,10 @@ async def test_private_message_reaches_the_recipient(layer_name, inbox, logged_i
     bob = await inbox(logged_in["bob"])
     await alice.send_json_to({"to": "bob", "message": "just for bob"})
     frame = await bob.receive_json_from(timeout=2)
-    assert (frame["type"], frame["from"], frame["to"], frame["message"]) == (
-        "private",
-        "alice",
-        "bob",
-        "just for bob",
-    )
+    assert frame["type"] == "private"
+    assert frame["from"] == "alice"
+    assert frame["to"] == "bob"
+    assert frame["message"] == "just for bob"
 
 
 async def test_private_message_reaches_the_sender(layer_name, inbox, logged_in):

@@ -10,10 +10,15 @@ import json
 import pytest
 import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from websockets.sync.client import connect as connect_live
 
 from chat.limits import rate_key
-from tests.conftest import DEMO_PASSWORDS, Server, log_in_over_http, settings_under
+from tests.helpers import (
+    DEMO_PASSWORDS,
+    live_socket,
+    log_in_over_http,
+    settings_under,
+    two_servers_sharing,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -253,24 +258,9 @@ def test_limits_come_from_the_environment():
 def limited_servers(tmp_path_factory, redis_url):
     """Two Daphnes on the tests' Redis and one database, with the limits on, and the demo users."""
     tmp_path = tmp_path_factory.mktemp("limited-servers")
-    servers = [Server(tmp_path), Server(tmp_path)]
-    for server in servers:
-        server.env.update(CHAT_RATE_PER_SECOND="1", CHAT_RATE_BURST=str(BURST))
-    try:
-        servers[0].start()
-        servers[1].start(migrate=False)  # the same database file, migrated a moment ago
-        servers[0].manage("demo_users")
+    limits = {"CHAT_RATE_PER_SECOND": "1", "CHAT_RATE_BURST": str(BURST)}
+    with two_servers_sharing(tmp_path, **limits) as servers:
         yield servers
-    finally:
-        for server in servers:
-            server.stop()
-
-
-def open_live(server, path, cookie):
-    """A real WebSocket client on one server, with the page's Origin and a session cookie."""
-    return connect_live(
-        f"{server.ws_url}{path}", origin=server.url, additional_headers={"Cookie": cookie}
-    )
 
 
 @pytest.mark.live
@@ -279,8 +269,8 @@ def test_one_user_on_two_processes_shares_one_budget(limited_servers):
     a, b = limited_servers
     cookie = log_in_over_http(a, "ada", DEMO_PASSWORDS["ada"])
     with (
-        open_live(a, "/ws/chat/shared/", cookie) as on_a,
-        open_live(b, "/ws/chat/other/", cookie) as on_b,
+        live_socket(a, "/ws/chat/shared/", cookie) as on_a,
+        live_socket(b, "/ws/chat/other/", cookie) as on_b,
     ):
         for number in range(BURST):
             on_a.send(json.dumps({"message": str(number)}))

@@ -4,7 +4,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, log_in_over_http, log_out_over_http
+from tests.helpers import DEMO_PASSWORDS, log_in_over_http, log_out_over_http
 
 pytestmark = pytest.mark.live
 

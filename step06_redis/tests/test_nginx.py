@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from websockets.sync.client import connect
 
-from tests.conftest import (
+from tests.helpers import (
     DEMO_PASSWORDS,
     STEP_DIR,
     Server,

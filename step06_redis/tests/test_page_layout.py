@@ -5,7 +5,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import DEMO_PASSWORDS, log_in_over_http, unavailable
+from tests.helpers import DEMO_PASSWORDS, log_in_over_http, unavailable
 
 pytestmark = pytest.mark.browser
 
@@ -55,16 +55,6 @@ def cookies(daphne):
         return sessions[username]
 
     return cookie
-
-
-@pytest.fixture
-def no_js_page(browser):
-    """A page in a browser that runs no JavaScript, so that the inbox form posts."""
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 @pytest.fixture(params=list(SCREENS))

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, STEP_DIR, Server, log_in_over_http
+from tests.helpers import DEMO_PASSWORDS, STEP_DIR, Server, log_in_over_http
 
 # The modules whose tests read and write the database, run again with DATABASE_URL set: Django
 # reads its settings once per process, so they run in a pytest process of their own.

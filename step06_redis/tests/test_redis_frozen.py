@@ -24,9 +24,14 @@ from http.cookies import SimpleCookie
 import pytest
 from django.conf import settings
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, RedisServer, Server, log_in_over_http, unavailable
+from tests.helpers import (
+    DEMO_PASSWORDS,
+    live_socket,
+    log_in_over_http,
+    server_on_its_own_redis,
+    unavailable,
+)
 
 pytestmark = pytest.mark.live
 
@@ -48,13 +53,6 @@ class Freeze:
     post_seconds: float  # how long it took
     posted_shown: int  # how often ada's inbox page shows the posted message, Redis back
     log: str  # everything the server printed
-
-
-def open_room(server, cookie):
-    """A real WebSocket client in the room, with the page's Origin and ada's session."""
-    return connect(
-        f"{server.ws_url}{ROOM}", origin=server.url, additional_headers={"Cookie": cookie}
-    )
 
 
 def send_in_room(ws):
@@ -101,15 +99,9 @@ def post_private_message(server, cookie):
 
 def freeze_redis(tmp_path, layer):
     """Run the scenario on one layer; what it recorded."""
-    redis_server = RedisServer(tmp_path)
-    server = Server(tmp_path, LAYERS[layer])
-    try:
-        redis_server.start()
-        server.env["REDIS_URL"] = redis_server.url
-        server.start()
-        server.manage("demo_users")
+    with server_on_its_own_redis(tmp_path, LAYERS[layer]) as (server, redis_server):
         cookie = log_in_over_http(server, "ada", DEMO_PASSWORDS["ada"])
-        with open_room(server, cookie) as room:
+        with live_socket(server, ROOM, cookie) as room:
             os.kill(redis_server.process.pid, signal.SIGSTOP)
             try:
                 # One at a time: the Pub/Sub layer sends one command at a time per process,
@@ -120,9 +112,6 @@ def freeze_redis(tmp_path, layer):
                 os.kill(redis_server.process.pid, signal.SIGCONT)
         _, _, page = request(server, "GET", "/inbox/", cookie)
         log = server.log()
-    finally:
-        server.stop()
-        redis_server.stop()
     return Freeze(
         room_frames=room_frames,
         room_close_code=room_close_code,
@@ -144,43 +133,42 @@ def freezes(tmp_path_factory):
         return dict(zip(LAYERS, pool.map(freeze_redis, folders, LAYERS), strict=True))
 
 
-@pytest.mark.parametrize("layer", LAYERS)
-def test_room_send_while_redis_is_frozen_gets_not_sent(freezes, layer):
+@pytest.fixture(params=list(LAYERS))
+def freeze(request, freezes):
+    """The scenario's record for one layer: a test that uses it runs once for each layer."""
+    return freezes[request.param]
+
+
+def test_room_send_while_redis_is_frozen_gets_not_sent(freeze):
     """The sender is told its message was not sent (an error frame), on either layer."""
-    assert [frame["error"] for frame in freezes[layer].room_frames] == ["not_sent"]
+    assert [frame["error"] for frame in freeze.room_frames] == ["not_sent"]
 
 
-@pytest.mark.parametrize("layer", LAYERS)
-def test_room_socket_is_closed_with_4503_once_the_send_has_failed(freezes, layer):
+def test_room_socket_is_closed_with_4503_once_the_send_has_failed(freeze):
     """After the error frame, the socket is closed with 4503, and the page reconnects."""
-    assert freezes[layer].room_close_code == 4503
+    assert freeze.room_close_code == 4503
 
 
-@pytest.mark.parametrize("layer", LAYERS)
-def test_room_send_while_redis_is_frozen_ends_within_the_bound(freezes, layer):
+def test_room_send_while_redis_is_frozen_ends_within_the_bound(freeze):
     """The send ends within BOUND seconds: it waits on socket_timeout, never for ever."""
-    assert freezes[layer].room_seconds < BOUND
+    assert freeze.room_seconds < BOUND
 
 
-@pytest.mark.parametrize("layer", LAYERS)
-def test_form_send_while_redis_is_frozen_redirects(freezes, layer):
+def test_form_send_while_redis_is_frozen_redirects(freeze):
     """POST /inbox/send/ answers with its usual redirect: the message is saved."""
-    assert freezes[layer].post_status == 302
+    assert freeze.post_status == 302
 
 
-@pytest.mark.parametrize("layer", LAYERS)
-def test_form_send_while_redis_is_frozen_answers_within_the_bound(freezes, layer):
+def test_form_send_while_redis_is_frozen_answers_within_the_bound(freeze):
     """The POST answers within BOUND seconds, while Redis still answers nothing."""
-    assert freezes[layer].post_seconds < BOUND
+    assert freeze.post_seconds < BOUND
 
 
-@pytest.mark.parametrize("layer", LAYERS)
-def test_form_send_while_redis_is_frozen_is_saved_once(freezes, layer):
+def test_form_send_while_redis_is_frozen_is_saved_once(freeze):
     """Once Redis is back, ada's inbox page shows the posted message, once."""
-    assert freezes[layer].posted_shown == 1
+    assert freeze.posted_shown == 1
 
 
-@pytest.mark.parametrize("layer", LAYERS)
-def test_frozen_redis_leaves_no_traceback_in_the_log(freezes, layer):
+def test_frozen_redis_leaves_no_traceback_in_the_log(freeze):
     """Timeouts are reported in lines, never as a traceback."""
-    assert "Traceback" not in freezes[layer].log
+    assert "Traceback" not in freeze.log

@@ -18,9 +18,16 @@ from dataclasses import dataclass
 import pytest
 import redis
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, RedisServer, Server, log_in_over_http, unavailable
+from tests.helpers import (
+    DEMO_PASSWORDS,
+    close_code,
+    frames_and_close_code,
+    live_socket,
+    log_in_over_http,
+    server_on_its_own_redis,
+    unavailable,
+)
 
 pytestmark = pytest.mark.live
 
@@ -49,30 +56,6 @@ class Loss:
     log: str  # everything the server printed
 
 
-def open_socket(server, path, cookie):
-    """A real WebSocket client on PATH, with the page's Origin and ada's session."""
-    return connect(
-        f"{server.ws_url}{path}", origin=server.url, additional_headers={"Cookie": cookie}
-    )
-
-
-def frames_and_close_code(ws):
-    """The frames a socket gets until it ends; its close code, 1006 if none, or "still open"."""
-    frames = []
-    try:
-        while True:
-            frames.append(json.loads(ws.recv(timeout=10)))
-    except ConnectionClosed as closed:
-        return frames, closed.rcvd.code if closed.rcvd else 1006
-    except TimeoutError:
-        return frames, "still open"
-
-
-def close_code(ws):
-    """How the server ended this socket: its close code, 1006 if it sent none, or "still open"."""
-    return frames_and_close_code(ws)[1]
-
-
 def send_while_down(ws, frame):
     """Send a frame; what came back, and how the server ended the socket (maybe unread)."""
     with contextlib.suppress(ConnectionClosed):
@@ -83,7 +66,7 @@ def send_while_down(ws, frame):
 def try_handshake(server, cookie):
     """Open a socket in the room and close it again; what the server answered, as text."""
     try:
-        with open_socket(server, ROOM, cookie):
+        with live_socket(server, ROOM, cookie):
             return "accepted"
     except InvalidStatus as refused:
         return f"HTTP {refused.response.status_code}"
@@ -91,7 +74,7 @@ def try_handshake(server, cookie):
 
 def resume(server, cookie):
     """Open an inbox socket with ?after=0 and close it again; the messages of what it replayed."""
-    with open_socket(server, f"{INBOX}?after=0", cookie) as ws:
+    with live_socket(server, f"{INBOX}?after=0", cookie) as ws:
         replayed = []
         with contextlib.suppress(TimeoutError):
             while True:
@@ -101,7 +84,7 @@ def resume(server, cookie):
 
 def chat(server, cookie):
     """Two new sockets in the room: one says something; what each of them received."""
-    with open_socket(server, ROOM, cookie) as one, open_socket(server, ROOM, cookie) as other:
+    with live_socket(server, ROOM, cookie) as one, live_socket(server, ROOM, cookie) as other:
         one.send(json.dumps({"message": "back again"}))
         return [json.loads(ws.recv(timeout=5))["message"] for ws in (one, other)]
 
@@ -118,19 +101,13 @@ def subscriptions_left(url, seconds=5):
 
 def lose_redis(tmp_path, layer):
     """Run the scenario on one layer; what it recorded."""
-    redis_server = RedisServer(tmp_path)
-    server = Server(tmp_path, LAYERS[layer])
-    try:
-        redis_server.start()
-        server.env["REDIS_URL"] = redis_server.url
-        server.start()
-        server.manage("demo_users")
+    with server_on_its_own_redis(tmp_path, LAYERS[layer]) as (server, redis_server):
         cookie = log_in_over_http(server, "ada", DEMO_PASSWORDS["ada"])
         grace = log_in_over_http(server, "grace", DEMO_PASSWORDS["grace"])
         with contextlib.ExitStack() as stack:
-            sender = stack.enter_context(open_socket(server, ROOM, cookie))
-            private_sender = stack.enter_context(open_socket(server, INBOX, cookie))
-            idle = {path: stack.enter_context(open_socket(server, path, cookie)) for path in PATHS}
+            sender = stack.enter_context(live_socket(server, ROOM, cookie))
+            private_sender = stack.enter_context(live_socket(server, INBOX, cookie))
+            idle = {path: stack.enter_context(live_socket(server, path, cookie)) for path in PATHS}
             redis_server.stop()
             sender_frames, sender_close_code = send_while_down(
                 sender, {"message": "is anyone there?"}
@@ -148,9 +125,6 @@ def lose_redis(tmp_path, layer):
             replayed_to_grace = resume(server, grace)
         subscribed_after = subscriptions_left(redis_server.url)  # every socket closed
         log = server.log()
-    finally:
-        server.stop()
-        redis_server.stop()
     closed = [(ROOM, sender_close_code), (INBOX, private_sender_close_code)]
     closed += idle_close_codes.items()
     ended = [path for path, code in closed if code == 4503]

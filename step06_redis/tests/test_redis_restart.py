@@ -14,7 +14,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, RedisServer, Server, log_in_over_http, unavailable
+from tests.helpers import DEMO_PASSWORDS, RedisServer, Server, log_in_over_http, unavailable
 
 pytestmark = pytest.mark.live
 

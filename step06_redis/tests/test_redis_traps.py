@@ -8,7 +8,7 @@ from channels_redis.core import RedisChannelLayer
 from channels_redis.utils import create_pool
 
 from chat.layers import WaitingRedisChannelLayer
-from tests.conftest import layers_for
+from tests.helpers import layers_for
 
 AT_ONCE = 300  # group_sends in flight together: three times redis-py's default pool
 

@@ -3,10 +3,8 @@
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from django.conf import settings
-from django.test import Client
 
-from tests.conftest import Login, session_headers
+from tests.helpers import log_in_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,13 +23,7 @@ def ada(django_user_model):
 def sessions(ada):
     """A function: log ada in once more, as another browser would, and return that Login."""
 
-    def new_session():
-        client = Client()
-        client.force_login(ada)
-        session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
-        return Login(ada, client, session_headers(session_key))
-
-    return new_session
+    return lambda: log_in_as(ada)
 
 
 @pytest.fixture
@@ -44,6 +36,11 @@ def room_socket(connect):
         return socket
 
     return open_socket
+
+
+async def log_out(login):
+    """Log this session out with the logout form's POST, as its browser would."""
+    await sync_to_async(login.client.post)("/accounts/logout/")
 
 
 async def works(socket):
@@ -63,7 +60,7 @@ async def test_logout_closes_the_sessions_socket_with_4401(sessions, room_socket
     """A logout over HTTP closes the socket opened with that session, with code 4401, within 1 s."""
     login = await sync_to_async(sessions)()
     socket = await room_socket(login)
-    await sync_to_async(login.client.post)("/accounts/logout/")
+    await log_out(login)
     assert await socket.receive_output(timeout=1) == LOGGED_OUT
 
 
@@ -71,7 +68,7 @@ async def test_logout_closes_every_socket_of_the_session(sessions, room_socket):
     """Every socket opened with the session closes, in every room (every tab of that browser)."""
     login = await sync_to_async(sessions)()
     first, second = await room_socket(login, "one"), await room_socket(login, "two")
-    await sync_to_async(login.client.post)("/accounts/logout/")
+    await log_out(login)
     assert [await first.receive_output(timeout=1), await second.receive_output(timeout=1)] == [
         LOGGED_OUT,
         LOGGED_OUT,
@@ -83,7 +80,7 @@ async def test_logout_leaves_the_users_other_sessions_open(sessions, room_socket
     leaving, staying = await sync_to_async(sessions)(), await sync_to_async(sessions)()
     await room_socket(leaving)
     socket = await room_socket(staying)
-    await sync_to_async(leaving.client.post)("/accounts/logout/")
+    await log_out(leaving)
     assert await works(socket)
 
 
@@ -92,7 +89,7 @@ async def test_frames_after_the_session_ended_reach_nobody(sessions, room_socket
     login = await sync_to_async(sessions)()
     socket = await room_socket(login)
     listener = await room_socket(logged_in["bob"])
-    await sync_to_async(login.client.post)("/accounts/logout/")
+    await log_out(login)
     await socket.receive_output(timeout=1)
     await socket.send_json_to({"message": "sent after the logout"})
     assert await listener.receive_nothing(timeout=0.3)
@@ -103,7 +100,7 @@ async def test_room_messages_after_the_session_ended_are_not_sent(sessions, room
     login = await sync_to_async(sessions)()
     socket = await room_socket(login)
     speaker = await room_socket(logged_in["bob"])
-    await sync_to_async(login.client.post)("/accounts/logout/")
+    await log_out(login)
     await socket.receive_output(timeout=1)
     await speaker.send_json_to({"message": "sent after the logout"})
     await speaker.receive_json_from(timeout=1)  # the speaker's own copy: the room got it
@@ -131,7 +128,7 @@ async def test_logout_after_a_password_change_still_closes_the_socket(sessions, 
     changing = await sync_to_async(sessions)()
     socket = await room_socket(changing)
     await sync_to_async(change_password)(changing)
-    await sync_to_async(changing.client.post)("/accounts/logout/")
+    await log_out(changing)
     assert await socket.receive_output(timeout=1) == LOGGED_OUT
 
 

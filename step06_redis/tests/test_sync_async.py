@@ -1,7 +1,6 @@
 """What notes/07-sync-and-async.md says about crossing between sync and async code."""
 
 import asyncio
-import inspect
 import threading
 from unittest import mock
 
@@ -18,6 +17,8 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connections, transaction
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+
+from tests.helpers import HOST
 
 # chat.consumers and chat.inbox are imported inside the test that uses them: on a copy of the
 # step before, which lacks them, `course.py check` can still load this file and grade the others.
@@ -60,6 +61,23 @@ async def clean_ups_during_one_frame(communicator):
     return close_old_connections.call_count
 
 
+async def status_of_a_get(path):
+    """GET PATH through Django's own ASGI handler, as a server would; the status it answers."""
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"host", HOST.encode())],
+    }
+    communicator = ApplicationCommunicator(ASGIHandler(), scope)
+    await communicator.send_input({"type": "http.request", "body": b""})
+    start = await communicator.receive_output(timeout=10)
+    await communicator.receive_output(timeout=10)  # the body
+    await communicator.wait()
+    return start["status"]
+
+
 async def test_orm_call_on_the_event_loop_raises_synchronous_only_operation():
     """Django refuses a database call from the event loop's thread."""
     with pytest.raises(SynchronousOnlyOperation, match="use a thread or sync_to_async"):
@@ -76,9 +94,19 @@ async def test_database_sync_to_async_runs_the_orm_call():
     assert await database_sync_to_async(count_users)() == 0
 
 
-def test_orm_async_methods_wrap_their_sync_twins():
+async def test_orm_async_methods_wrap_their_sync_twins():
     """Django's acount() is sync_to_async around count(): the same crossing, spelled shorter."""
-    assert "sync_to_async(self.count)" in inspect.getsource(QuerySet.acount)
+    calls = []
+    real_count = QuerySet.count
+
+    def recording_count(queryset):
+        calls.append(threading.get_ident())
+        return real_count(queryset)
+
+    with mock.patch.object(QuerySet, "count", recording_count):
+        assert await get_user_model().objects.acount() == 0
+    shared_thread = await sync_to_async(threading.get_ident)()
+    assert calls == [shared_thread], "acount() did not call count() once, in sync_to_async's thread"
 
 
 def test_django_closes_old_connections_around_each_http_request():
@@ -101,7 +129,8 @@ async def test_thread_sensitive_calls_share_one_thread_off_the_event_loop():
     """Two thread-sensitive calls (the default) run in the same thread, not the loop's."""
     first = await sync_to_async(threading.get_ident)()
     second = await database_sync_to_async(threading.get_ident)()
-    assert (first == second, first == threading.get_ident()) == (True, False)
+    assert first == second, "two thread-sensitive calls ran in different threads"
+    assert first != threading.get_ident(), "a thread-sensitive call ran on the event loop's thread"
 
 
 async def test_consumers_run_their_database_work_in_one_shared_thread(inbox, logged_in):
@@ -121,12 +150,29 @@ async def test_consumers_run_their_database_work_in_one_shared_thread(inbox, log
         for socket in (alice, bob):
             await socket.send_json_to({"to": "carol", "message": "hi"})
             await socket.receive_json_from(timeout=2)
-    assert (threads[0] == threads[1], threads[0] == threading.get_ident()) == (True, False)
+    assert threads[0] == threads[1], "the two sockets saved their messages in different threads"
+    assert threads[0] != threading.get_ident(), "a message was saved on the event loop's thread"
 
 
-def test_django_gives_each_http_request_a_thread_sensitive_context():
+async def test_django_gives_each_http_request_a_thread_sensitive_context():
     """Django's ASGI handler wraps each request in a ThreadSensitiveContext of its own."""
-    assert "async with ThreadSensitiveContext()" in inspect.getsource(ASGIHandler.__call__)
+    threads = []
+    both_started = threading.Barrier(2, timeout=5)
+
+    def meet_the_other_request(**kwargs):
+        # Sync code of each request waits for the other's: one shared thread would never run both.
+        threads.append(threading.get_ident())
+        both_started.wait()
+
+    request_started.connect(meet_the_other_request)
+    try:
+        statuses = await asyncio.gather(status_of_a_get("/"), status_of_a_get("/"))
+    finally:
+        request_started.disconnect(meet_the_other_request)
+    shared_thread = await sync_to_async(threading.get_ident)()
+    assert statuses == [200, 200]
+    assert threads[0] != threads[1], "two requests in flight ran their sync code in one thread"
+    assert shared_thread not in threads, "a request ran its sync code in the process-wide thread"
 
 
 async def test_thread_insensitive_call_gets_another_thread_and_connection():

@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO_PASSWORDS, Server, log_in_over_http
+from tests.helpers import DEMO_PASSWORDS, Server, live_socket, log_in_over_http
 
 pytestmark = pytest.mark.live
 
@@ -35,13 +35,6 @@ def daphne_and_uvicorn(tmp_path_factory, redis_url):
             server.stop()
 
 
-def open_socket(server, path, cookie):
-    """A real WebSocket client on one server, with the page's Origin and a session cookie."""
-    return connect(
-        f"{server.ws_url}{path}", origin=server.url, additional_headers={"Cookie": cookie}
-    )
-
-
 def test_uvicorn_serves_the_login_page(daphne_and_uvicorn):
     """uvicorn serves Django's HTTP side: the login form, logging ada in."""
     _, uvicorn = daphne_and_uvicorn
@@ -54,8 +47,8 @@ def test_room_message_crosses_from_uvicorn_to_daphne(daphne_and_uvicorn):
     ada = log_in_over_http(uvicorn, "ada", DEMO_PASSWORDS["ada"])
     grace = log_in_over_http(daphne, "grace", DEMO_PASSWORDS["grace"])
     with (
-        open_socket(uvicorn, "/ws/chat/servers/", ada) as on_uvicorn,
-        open_socket(daphne, "/ws/chat/servers/", grace) as on_daphne,
+        live_socket(uvicorn, "/ws/chat/servers/", ada) as on_uvicorn,
+        live_socket(daphne, "/ws/chat/servers/", grace) as on_daphne,
     ):
         on_uvicorn.send(json.dumps({"message": "from uvicorn"}))
         frame = json.loads(on_daphne.recv(timeout=5))

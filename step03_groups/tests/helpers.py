@@ -1,0 +1,114 @@
+"""What this step's tests share besides fixtures: where things are, a server."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+STEP_DIR = Path(__file__).resolve().parent.parent
+ORIGIN = "http://127.0.0.1:8000"
+# The Host header of a handshake to ORIGIN's server: the origin check compares the two.
+HOST = "127.0.0.1:8000"
+CHROMIUM_CANDIDATES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+
+
+def unavailable(reason):
+    """Skip a test whose tool is missing; fail instead where COURSE_REQUIRE_ALL=1 (CI)."""
+    if os.environ.get("COURSE_REQUIRE_ALL") == "1":
+        pytest.fail(f"{reason} (COURSE_REQUIRE_ALL=1 turns this skip into a failure)")
+    pytest.skip(reason)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A `manage.py runserver` (Daphne) process on a free port, with its log in a file."""
+
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.log_path = tmp_path / "server.log"
+        self.env = {
+            **os.environ,
+            "DJANGO_DEBUG": "1",
+            "DJANGO_DB_PATH": str(tmp_path / "db.sqlite3"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.process = None
+
+    def manage(self, *args):
+        """Run a management command against the server's database."""
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=STEP_DIR,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self, *command):
+        """Start the server (`manage.py runserver` unless told otherwise) and wait for it."""
+        self.manage("migrate", "--noinput")
+        command = command or ("manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}")
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, *command],
+                cwd=STEP_DIR,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited early:\n{self.log()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the server did not start within 30 s:\n{self.log()}")
+
+    def stop(self):
+        """Stop the server, killing it if it does not stop within 10 s."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self):
+        """Everything the server printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+
+def chromium_path():
+    """Debian's Chromium, or another Chromium/Chrome on PATH, or CHROMIUM_PATH."""
+    if os.environ.get("CHROMIUM_PATH"):
+        return os.environ["CHROMIUM_PATH"]
+    for name in CHROMIUM_CANDIDATES:
+        if found := shutil.which(name):
+            return found
+    return None
+
+
+def page_of_its_own(browser, **options):
+    """Yield a fresh page in a browser context of its own (its own cookies), then close it."""
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
