@@ -127,8 +127,11 @@ else:
             # queue (default 100: a burst is dropped for every socket of the process, logged
             # at INFO) and `expiry` is how long a queued message may wait (default 60 s:
             # shorter than 2 cores take to deliver a big burst, and dropped without a log).
-            # Sized for a burst of 10 senders x 100 messages into a room of 100.
-            "CONFIG": {"hosts": [REDIS_HOST], "capacity": 2000, "expiry": 300},
+            # A group send puts one entry in each process's queue, whatever the number of its
+            # sockets in the group; a private message is two group sends (both inboxes). Sized
+            # for the larger of two bursts: 10 senders x 100 messages into a room (1,000
+            # entries) and 20 senders x 100 private messages (2 x 2,000 = 4,000 entries).
+            "CONFIG": {"hosts": [REDIS_HOST], "capacity": 4000, "expiry": 300},
         }
     }
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+import json
 import logging
 import subprocess
 import sys
@@ -24,8 +25,9 @@ SENDERS, MESSAGES_EACH = 10, 100  # the course's standard burst: 10 senders x 10
 
 
 def chat_event(number):
-    """The event the consumer sends to a room's group, numbered."""
-    return {"type": "chat.message", "room": "burst", "username": "bot", "message": str(number)}
+    """The event the consumer sends to a room's group, numbered: its frame, already JSON."""
+    frame = {"type": "message", "room": "burst", "username": "bot", "message": str(number)}
+    return {"type": "chat.message", "text": json.dumps(frame)}
 
 
 async def burst(layer, group):
@@ -41,7 +43,7 @@ async def queued(layer, channel):
             event = await asyncio.wait_for(layer.receive(channel), timeout=1)
         except TimeoutError:
             return messages
-        messages.append(event["message"])
+        messages.append(json.loads(event["text"])["message"])
 
 
 async def frames_received(socket, expected):
@@ -115,6 +117,58 @@ async def test_burst_of_10_senders_x_100_reaches_every_socket(connect, logged_in
     await asyncio.gather(*(sender(n) for n in range(SENDERS)))
     counts = [await frames_received(socket, SENDERS * MESSAGES_EACH) for socket in sockets]
     assert counts == [SENDERS * MESSAGES_EACH] * len(sockets)
+
+
+INBOX_SENDERS, PRIVATE_EACH = 20, 100  # the inbox burst: 20 senders x 100 private messages
+
+
+async def inbox_burst(layer, alice, bob):
+    """Send the inbox burst from alice to bob as InboxConsumer does, with nobody reading.
+
+    Each message goes to two groups, the sender's inbox and the recipient's (delivery_groups);
+    alice's and bob's sockets are both on this process, so each message is two entries in its
+    one queue.
+    """
+    from chat.inbox import inbox_group_name
+
+    await layer.group_add(inbox_group_name(1), alice)
+    await layer.group_add(inbox_group_name(2), bob)
+    for number in range(INBOX_SENDERS * PRIVATE_EACH):
+        for group in (inbox_group_name(1), inbox_group_name(2)):
+            await layer.group_send(group, {"type": "inbox.private", "id": number})
+
+
+async def private_ids(layer, channel):
+    """The ids of the private events waiting on a channel (receives until 1 s passes idle)."""
+    ids = []
+    while True:
+        try:
+            ids.append((await asyncio.wait_for(layer.receive(channel), timeout=1))["id"])
+        except TimeoutError:
+            return ids
+
+
+async def test_step_capacity_holds_an_inbox_burst_of_two_group_sends_per_message(
+    layer, step_config
+):
+    """20 x 100 private messages are 4,000 entries in a process's queue: all are kept."""
+    step = layer(**step_config)
+    alice, bob = await step.new_channel(), await step.new_channel()
+    await inbox_burst(step, alice, bob)
+    everything = list(range(INBOX_SENDERS * PRIVATE_EACH))
+    assert await private_ids(step, alice) == everything
+    assert await private_ids(step, bob) == everything
+
+
+async def test_capacity_for_one_send_per_message_loses_part_of_the_inbox_burst(
+    layer, step_config
+):
+    """Sized as if each private message were one entry (2,000), the same burst loses some."""
+    small = layer(**{**step_config, "capacity": INBOX_SENDERS * PRIVATE_EACH})
+    alice, bob = await small.new_channel(), await small.new_channel()
+    await inbox_burst(small, alice, bob)
+    kept = len(await private_ids(small, alice)) + len(await private_ids(small, bob))
+    assert kept == INBOX_SENDERS * PRIVATE_EACH  # half of the 4,000 entries
 
 
 async def test_default_capacity_keeps_100_of_a_300_burst(layer):

@@ -212,13 +212,15 @@ async def test_websocket_communicator_turns_the_connection_clean_up_off():
     assert await clean_ups_during_one_frame(communicator) == 0
 
 
-async def test_async_consumer_closes_old_connections_before_each_handler(inbox, logged_in):
+async def test_async_consumer_closes_old_connections_before_each_handler():
     """Channels calls aclose_old_connections() before it runs each handler of a consumer."""
-    alice = await inbox(logged_in["alice"])
+    communicator = WebsocketCommunicator(UserCounter.as_asgi(), "/")
     with mock.patch("channels.consumer.aclose_old_connections") as aclose_old_connections:
-        await alice.send_json_to({"to": "bob", "message": "hi"})
-        await alice.receive_json_from(timeout=2)
-    # One for websocket.receive, one for the inbox.private event that comes back.
+        await communicator.connect()
+        await communicator.send_to(text_data="how many?")
+        await communicator.receive_from(timeout=2)
+    await communicator.disconnect()
+    # One for websocket.connect, one for websocket.receive.
     assert aclose_old_connections.call_count == 2
 
 
