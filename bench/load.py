@@ -31,6 +31,7 @@ import asyncio
 import json
 import math
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -44,7 +45,14 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve import log_in, served, tracebacks, warning_lines  # noqa: E402
+from serve import (  # noqa: E402
+    Nginx,
+    log_in,
+    machine_busy_seconds,
+    served,
+    tracebacks,
+    warning_lines,
+)
 
 ROOM_NAME = re.compile(r"[A-Za-z0-9_-]{1,50}")
 HTTP_TIMEOUT = 10
@@ -64,6 +72,14 @@ for key in {drop!r}:
     CONFIG.pop(key, None)
 """
 LIMITS = ("capacity", "expiry")  # the layer settings a burst meets
+# --stock serves the Channels tutorial's consumer on step 6, with the library's layer defaults.
+STOCK = {
+    "PYTHONPATH": str(Path(__file__).resolve().parent / "stock"),
+    "DJANGO_SETTINGS_MODULE": "stock_settings",
+}
+STOCK_APP = "stock_asgi:application"
+# A load client busier than this share of its one core may have set the pace itself.
+CLIENT_BOUND = 0.9
 
 
 class CannotRun(Exception):
@@ -89,6 +105,7 @@ class Tally:
         self.last_send = None
         self.last_delivery = None
         self.complete = asyncio.Event()
+        self.cpu = {}  # what the meter read at the first send and after the last delivery
 
     def record(self, socket, frame, received_at):
         """Count one frame that arrived on a socket."""
@@ -138,12 +155,13 @@ class Socket:
         self.delivered = 0
         self.connection = None
         self.reader = None
+        self.to = None  # with --inbox: the recipient every message of a sender goes to
 
-    async def open(self, room, cookie):
+    async def open(self, path, cookie):
         """Complete the handshake, then read frames in the background until the socket closes."""
         parts = urlsplit(self.url)
         scheme = "wss" if parts.scheme == "https" else "ws"
-        ws_url = f"{scheme}://{parts.netloc}/ws/chat/{room}/"
+        ws_url = f"{scheme}://{parts.netloc}{path}"
         try:
             self.connection = await connect(
                 ws_url,
@@ -188,7 +206,8 @@ class Socket:
                 {"run": self.tally.run_id, "sender": sender, "seq": seq, "sent": time.time()}
             )
             try:
-                await self.connection.send(json.dumps({"message": text}))
+                frame = {"message": text} if self.to is None else {"to": self.to, "message": text}
+                await self.connection.send(json.dumps(frame))
             except ConnectionClosed:
                 return  # The reader notes the close; the unsent messages count as lost.
             self.tally.last_send = time.monotonic()
@@ -232,13 +251,16 @@ def log_in_to(url, login):
         ) from None
 
 
-async def open_all(sockets, room, cookies):
-    """Open every socket, a few handshakes at a time; close them all if any one fails."""
+async def open_all(sockets, path, cookies):
+    """Open every socket, a few handshakes at a time; close them all if any one fails.
+
+    COOKIES maps (server URL, role) to the Cookie header the socket sends.
+    """
     gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
 
     async def open_one(socket):
         async with gate:
-            await socket.open(room, cookies[socket.url])
+            await socket.open(path, cookies[socket.url, socket.role])
 
     results = await asyncio.gather(*(open_one(s) for s in sockets), return_exceptions=True)
     failures = [result for result in results if isinstance(result, BaseException)]
@@ -280,7 +302,7 @@ def counted(counter):
     return "; ".join(f"{count} x {entry}" for entry, count in counter.most_common())
 
 
-def report(args, tally, listeners, senders, connect_seconds, send_seconds):
+def report(args, tally, listeners, senders, connect_seconds, send_seconds, served=False):
     """Print the summary; return the number of deliveries that never arrived."""
     sockets = listeners + senders
     lost = tally.expected - tally.delivered
@@ -292,7 +314,7 @@ def report(args, tally, listeners, senders, connect_seconds, send_seconds):
     took = (tally.last_delivery or tally.first_send) - tally.first_send
     rate = tally.delivered / took if took > 0 else 0
     lines = [
-        ("clients", f"{len(listeners)} listeners + {len(senders)} senders in room {args.room!r}"),
+        ("clients", f"{len(listeners)} listeners + {len(senders)} senders in {where(args)}"),
         (
             "connections/s",
             f"{len(sockets) / connect_seconds:.0f} "
@@ -306,7 +328,8 @@ def report(args, tally, listeners, senders, connect_seconds, send_seconds):
         (
             "expected",
             f"{tally.expected} deliveries = ({len(listeners)} listeners + {len(senders)} senders,"
-            f" who are in the room too) x {per_socket} messages",
+            f" {'whose inboxes get their own messages' if args.inbox else 'who are in the room'}"
+            f" too) x {per_socket} messages",
         ),
         (
             "delivered",
@@ -336,43 +359,131 @@ def report(args, tally, listeners, senders, connect_seconds, send_seconds):
     ]
     if tally.ignored:
         lines.append(("ignored", f"{tally.ignored} frames that were not this run's messages"))
+    lines += cpu_lines(tally, served)
     width = max(len(label) for label, _ in lines) + 1
     for label, text in lines:
         print(f"{label + ':':<{width}} {text}")
     return lost
 
 
-async def burst(args, urls, cookies):
+class Meter:
+    """CPU time used by the servers (and Redis, nginx) a run serves, by this client, by all."""
+
+    def __init__(self, processes=()):
+        self.processes = list(processes)
+
+    def memory(self):
+        """The memory the server processes (not Redis, not nginx) hold now, in KiB."""
+        return sum(p.rss_kib() for p in self.processes if hasattr(p, "rss_kib"))
+
+    def read(self):
+        """CPU seconds so far: {"server": ..., "client": ..., "machine": ..., "at": wall time}."""
+        return {
+            "server": sum(process.cpu_seconds() for process in self.processes),
+            "client": time.process_time(),
+            "machine": machine_busy_seconds(),
+            "at": time.monotonic(),
+        }
+
+
+def delivering(tally):
+    """Seconds from the first send to the last delivery (the client is idle after it)."""
+    return (tally.last_delivery or tally.first_send) - tally.first_send
+
+
+def used(tally):
+    """CPU seconds used between the first send and the last delivery, by each, and the wall time."""
+    start, end = tally.cpu["start"], tally.cpu["end"]
+    return {key: end[key] - start[key] for key in start}
+
+
+def where(args):
+    """Where the sockets are: a room, or two users' inboxes."""
+    if args.inbox:
+        sender, recipient = args.login.partition(":")[0], args.recipient.partition(":")[0]
+        return f"inboxes: {sender} sends private messages to {recipient}"
+    return f"room {args.room!r}"
+
+
+def cpu_lines(tally, served):
+    """The summary's lines on CPU: the servers' (when served here), the client's, the rest's."""
+    cpu = used(tally)
+    lines = []
+    if served:
+        grown, sockets = tally.memory[1] - tally.memory[0], tally.expected // tally.per_socket
+        lines.append(
+            (
+                "server memory",
+                f"{tally.memory[0] / 1024:.0f} MiB before the sockets opened, "
+                f"{tally.memory[1] / 1024:.0f} MiB with {sockets} open: "
+                f"{grown / sockets:.1f} KiB a socket",
+            )
+        )
+        per_second = tally.delivered / cpu["server"] if cpu["server"] else 0
+        lines.append(
+            (
+                "server CPU",
+                f"{cpu['server']:.1f} s (server processes and Redis): "
+                f"{per_second:.0f} deliveries per CPU-second",
+            )
+        )
+    took = delivering(tally)
+    client = cpu["client"] / took if took else 0
+    spent = f"{cpu['client']:.1f} s in {took:.1f} s of deliveries ({client:.0%} of a core)"
+    lines.append(("client CPU", spent))
+    others = cpu["machine"] - cpu["client"] - (cpu["server"] if served else 0)
+    lines.append(("other load", f"{max(0, others) / cpu['at']:.2f} cores busy with other work"))
+    if client > CLIENT_BOUND:
+        lines.append(("warning", "the load client was the bottleneck: not a figure to publish"))
+    return lines
+
+
+async def burst(args, urls, cookies, meter=None):
     """Open the sockets, send the burst, wait for it; return (tally, listeners, senders, times)."""
+    meter = meter or Meter()
     tally = Tally(uuid.uuid4().hex[:8], args.senders, args.messages, args.clients + args.senders)
     listeners = [Socket("listener", urls[i % len(urls)], tally) for i in range(args.clients)]
     senders = [Socket("sender", urls[i % len(urls)], tally) for i in range(args.senders)]
     sockets = listeners + senders
+    tally.memory = [meter.memory()]
     started = time.monotonic()
-    await open_all(sockets, args.room, cookies)
+    if args.inbox:
+        path = "/ws/inbox/"
+        for socket in senders:
+            socket.to = args.recipient.partition(":")[0]
+    else:
+        path = f"/ws/chat/{args.room}/"
+    await open_all(sockets, path, cookies)
     connect_seconds = time.monotonic() - started
+    tally.memory.append(meter.memory())
     try:
+        tally.cpu["start"] = meter.read()
         tally.first_send = time.monotonic()
         await asyncio.gather(
             *(socket.send_messages(n, args.messages, args.rate) for n, socket in enumerate(senders))
         )
         send_seconds = time.monotonic() - tally.first_send
         await wait_for_stragglers(tally, sockets, args.timeout)
+        tally.cpu["end"] = meter.read()
     finally:
         await close_all(sockets)
     return tally, listeners, senders, (connect_seconds, send_seconds)
 
 
-def run(args, urls, quiet=False):
+def run(args, urls, quiet=False, meter=None):
     """Log in, run the burst against URLS, print the summary unless QUIET; the run's tally."""
-    cookies = {url: log_in_to(url, args.login) for url in urls}
+    cookies = {(url, "sender"): log_in_to(url, args.login) for url in urls}
+    for url in urls:
+        listener = args.recipient if args.inbox else args.login
+        cookies[url, "listener"] = log_in_to(url, listener)
     for index, url in enumerate(urls if not quiet else ()):
         listeners = len(range(index, args.clients, len(urls)))
         senders = len(range(index, args.senders, len(urls)))
         print(f"{url}: {listeners} listeners, {senders} senders")
-    tally, listeners, senders, times = asyncio.run(burst(args, urls, cookies))
+    tally, listeners, senders, times = asyncio.run(burst(args, urls, cookies, meter))
+    tally.connections_per_second = (args.clients + args.senders) / times[0]
     if not quiet:
-        report(args, tally, listeners, senders, *times)
+        report(args, tally, listeners, senders, *times, served=meter is not None)
     return tally
 
 
@@ -392,13 +503,27 @@ def shown(config):
 def run_served(args, folder, update=None, drop=(), quiet=False):
     """Serve the step, run the burst against it; (its tally, the layer's BACKEND and CONFIG)."""
     env = {**NO_USER_LIMITS, **layer_settings(folder, update, drop)}
-    with served(args.step, folder, args.processes, args.layer, **env) as (servers, _):
+    app = None
+    if args.stock:
+        env, app = {**env, **STOCK}, STOCK_APP
+    options = {"server": args.server, "app": app, **env}
+    with served(args.step, folder, args.processes, args.layer, **options) as (servers, redis):
         layer = servers[0].setting("CHANNEL_LAYERS")["default"]
         backend, config = layer["BACKEND"].rsplit(".", 1)[-1], shown(layer.get("CONFIG", {}))
-        if not quiet:
-            count = f"{args.processes} process{'es' if args.processes > 1 else ''}"
-            print(f"step {args.step}, {count}, {backend} {config}")
-        tally = run(args, [server.url for server in servers], quiet)
+        processes = [*servers, *([redis] if redis else [])]
+        urls = [server.url for server in servers]
+        nginx = Nginx(folder, servers) if args.nginx else None
+        try:
+            if nginx:
+                nginx.start()
+                processes.append(nginx)
+                urls = [nginx.url]
+            if not quiet:
+                print(describe(args, backend, config))
+            tally = run(args, urls, quiet, Meter(processes))
+        finally:
+            if nginx:
+                nginx.stop()
         for server in servers:
             server.stop()
         logs = [server.log() for server in servers]
@@ -409,6 +534,55 @@ def run_served(args, folder, update=None, drop=(), quiet=False):
         for line in warning_lines(logs):
             print(f"  {line}")
     return tally, backend, config
+
+
+def describe(args, backend, config):
+    """The first line of a served run's summary: what was served, and how."""
+    count = f"{args.processes} process{'es' if args.processes > 1 else ''}"
+    what = "the Channels tutorial's consumer (--stock)" if args.stock else f"step {args.step}"
+    front = ", behind nginx" if args.nginx else ""
+    return f"{what}, {count} of {args.server}{front}, {backend} {config}"
+
+
+def figures(tally):
+    """The figures of one run that --repeat summarises, by name."""
+    cpu = used(tally)
+    took = delivering(tally)
+    ms = sorted(1000 * latency for latency in tally.latencies) or [0]
+    return {
+        "deliveries/s": tally.delivered / took if took > 0 else 0,
+        "messages/s": tally.per_socket / took if took > 0 else 0,
+        "lost": tally.expected - tally.delivered,
+        "deliveries per server CPU-second": tally.delivered / cpu["server"] if cpu["server"] else 0,
+        "connections/s": tally.connections_per_second,
+        "server memory, KiB a socket": (tally.memory[1] - tally.memory[0])
+        / (tally.expected // tally.per_socket),
+        "latency p50 ms": percentile(ms, 50),
+        "latency p99 ms": percentile(ms, 99),
+        "latency max ms": ms[-1],
+        "client CPU, share of a core": cpu["client"] / took if took > 0 else 0,
+        "other load, cores": max(0, cpu["machine"] - cpu["client"] - cpu["server"]) / cpu["at"],
+    }
+
+
+def repeated(args, folder):
+    """Run the served burst args.repeat times on fresh servers; print each, then the medians."""
+    runs = []
+    for number in range(args.repeat):
+        run_folder = Path(folder, f"run-{number + 1}")
+        run_folder.mkdir()
+        print(f"--- run {number + 1} of {args.repeat} ---", flush=True)
+        runs.append(figures(run_served(args, run_folder)[0]))
+    print(f"--- median of {args.repeat} (min-max) ---")
+    width = max(map(len, runs[0])) + 1
+    for name in runs[0]:
+        values = [run[name] for run in runs]
+        digits = 2 if "core" in name else 0  # shares of a core; the rest are whole numbers
+        low, mid, high = min(values), statistics.median(values), max(values)
+        print(f"{name + ':':<{width}} {mid:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})")
+    if max(run["client CPU, share of a core"] for run in runs) > CLIENT_BOUND:
+        print("warning: the load client was the bottleneck in a run: not a figure to publish")
+    return max(run["lost"] for run in runs)
 
 
 def compare(args, folder):
@@ -517,6 +691,36 @@ def parse_args(argv=None):
         help="serve the step with its layer's expiry set to S seconds",
     )
     parser.add_argument(
+        "--stock",
+        action="store_true",
+        help="with --step 6: serve the Channels tutorial's consumer with the library's channel "
+        "layer defaults instead of the step's own (bench/stock/)",
+    )
+    parser.add_argument(
+        "--server",
+        choices=["daphne", "uvicorn"],
+        default="daphne",
+        help="the ASGI server a served step runs on (default daphne)",
+    )
+    parser.add_argument(
+        "--nginx",
+        action="store_true",
+        help="with --step 6: put nginx (step 6's deploy/nginx.conf) in front of the processes",
+    )
+    parser.add_argument(
+        "--repeat",
+        metavar="N",
+        type=number(int, 1, 20),
+        default=1,
+        help="run the served burst N times on fresh servers and print the median (min-max) "
+        "of each figure (default 1)",
+    )
+    parser.add_argument(
+        "--json",
+        metavar="PATH",
+        help="with a served run: also write its figures to PATH as JSON (bench/figures.py)",
+    )
+    parser.add_argument(
         "--compare",
         action="store_true",
         help="run the burst with the library's default capacity and expiry, then with the "
@@ -531,6 +735,20 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--room", metavar="ROOM", type=room_name, default="load", help="room (default load)"
+    )
+    parser.add_argument(
+        "--inbox",
+        action="store_true",
+        help="with steps 5 and 6: senders send private messages (as --login) to --recipient, "
+        "whose inbox sockets are the listeners; each message is saved, then reaches every "
+        "socket of both users",
+    )
+    parser.add_argument(
+        "--recipient",
+        metavar="USER:PASSWORD",
+        type=login,
+        default="grace:grace-demo-password",
+        help="with --inbox: who gets the private messages (default grace:grace-demo-password)",
     )
     for option, metavar, low, high, default, what in [
         ("--clients", "C", 0, 10_000, 100, "listeners"),
@@ -572,6 +790,19 @@ def parse_args(argv=None):
         parser.error("the Pub/Sub layer has no capacity or expiry to change")
     if args.compare and (args.capacity is not None or args.expiry is not None):
         parser.error("--compare sets capacity and expiry itself")
+    served_only = args.stock or args.nginx or args.server != "daphne" or args.repeat > 1
+    if args.url and served_only:
+        parser.error("--stock, --server, --nginx and --repeat serve a step: give --step, not --url")
+    if args.inbox and (args.step or 5) < 5:
+        parser.error("--inbox needs a step with private messages: 5 or 6")
+    if args.inbox and args.stock:
+        parser.error("the tutorial's consumer has no inbox: --inbox does not combine with --stock")
+    if (args.stock or args.nginx) and args.step != 6:
+        parser.error("--stock and --nginx need --step 6")
+    if args.stock and (args.layer != "core" or changes):
+        parser.error("--stock serves the library's core layer with its defaults: nothing to change")
+    if args.repeat > 1 and args.compare:
+        parser.error("--compare runs once per setting; --repeat does not combine with it")
     return args
 
 
@@ -587,9 +818,13 @@ def main(argv=None):
             with tempfile.TemporaryDirectory(prefix="load-") as folder:
                 if args.compare:
                     lost = compare(args, folder)
+                elif args.repeat > 1:
+                    lost = repeated(args, folder)
                 else:
                     tally = run_served(args, folder, update)[0]
                     lost = tally.expected - tally.delivered
+                    if args.json:
+                        Path(args.json).write_text(json.dumps(figures(tally), indent=1))
     except CannotRun as error:
         print(error, file=sys.stderr)
         return 2

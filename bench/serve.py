@@ -7,6 +7,7 @@ import collections
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -45,6 +46,27 @@ def wait_for_port(port, process, log_path, seconds=30):
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"nothing listened on port {port} within {seconds} s")
+
+
+def cpu_seconds(pid):
+    """The CPU time (user + system) process PID has used so far, in seconds (Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid):
+    """The memory process PID holds (its resident set size), in KiB (Linux's /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def machine_busy_seconds():
+    """CPU time every core of the machine has spent busy so far (not idle), in seconds."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def stop(process, seconds=10):
@@ -86,15 +108,32 @@ class Redis:
         """Stop redis-server by its pid."""
         stop(self.process)
 
+    def cpu_seconds(self):
+        """The CPU time redis-server has used so far."""
+        return cpu_seconds(self.process.pid)
+
+
+# The command lines of the ASGI servers a step can be served with, without the application.
+SERVERS = {
+    "daphne": lambda port: ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port)],
+    "uvicorn": lambda port: [
+        *("-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port)),
+        *("--ws", "websockets", "--log-level", "warning", "--no-access-log"),
+    ],
+}
+
 
 class Step:
-    """Daphne serving one step on a free port, with a fresh SQLite file.
+    """Daphne (or uvicorn) serving one step on a free port, with a fresh SQLite file.
 
     Several Step objects made with the same folder share one database, as the processes of one
     site do. EXTRA_ENV is added to the server's environment (REDIS_URL, CHANNEL_LAYER, …).
+    APP is the ASGI application it serves, SERVER "daphne" or "uvicorn".
     """
 
-    def __init__(self, number, folder, **extra_env):
+    def __init__(self, number, folder, app="config.asgi:application", server="daphne", **extra_env):
+        self.app = app
+        self.server = server
         self.dir = step_dir(number)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -123,21 +162,22 @@ class Step:
         env = {**self.env, "DJANGO_DEBUG": "1"}
         subprocess.run(command, cwd=self.dir, env=env, check=True, capture_output=True)
 
-    def start(self, migrate=True, backlog=None):
+    def start(self, migrate=True, backlog=None, wrapper=()):
         """Migrate, make the demo users (steps 4 on), start the server and wait until it listens.
 
         The server is `daphne -b 127.0.0.1 -p PORT config.asgi:application`, as in production
         (notes/10-deploying.md); with BACKLOG, on an endpoint whose listen queue holds BACKLOG
-        connections instead of Twisted's 50.
+        connections instead of Twisted's 50. WRAPPER comes before the command (a profiler).
         """
         if migrate:
             self.manage("migrate", "--noinput")
             if (self.dir / "accounts").exists():
                 self.manage("demo_users")
-        listen = ["-b", "127.0.0.1", "-p", str(self.port)]
+        listen = SERVERS[self.server](self.port)
         if backlog:
-            listen = ["-e", f"tcp:port={self.port}:interface=127.0.0.1:backlog={backlog}"]
-        command = [sys.executable, "-m", "daphne", *listen, "config.asgi:application"]
+            endpoint = f"tcp:port={self.port}:interface=127.0.0.1:backlog={backlog}"
+            listen = ["-m", "daphne", "-e", endpoint]
+        command = [*wrapper, sys.executable, *listen, self.app]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=self.dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
@@ -151,6 +191,14 @@ class Step:
     def stop(self):
         """Stop the server by its pid."""
         stop(self.process)
+
+    def cpu_seconds(self):
+        """The CPU time the server process has used so far."""
+        return cpu_seconds(self.process.pid)
+
+    def rss_kib(self):
+        """The memory the server process holds now, in KiB."""
+        return rss_kib(self.process.pid)
 
     def log_in(self, username, password):
         """Log in through the login form; the session's Cookie header."""
@@ -213,12 +261,55 @@ def print_first_tracebacks(servers):
             print(log[max(0, start - 300) : start + 3000])
 
 
+class Nginx:
+    """nginx running step 6's deploy/nginx.conf in FOLDER, in front of BACKENDS (two Steps)."""
+
+    def __init__(self, folder, backends):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.folder = Path(folder)
+        self.log_path = self.folder / "nginx.log"
+        config = (step_dir(6) / "deploy" / "nginx.conf").read_text()
+        config = config.replace("127.0.0.1:8080", f"127.0.0.1:{self.port}")
+        defaults = ["127.0.0.1:8000", "127.0.0.1:8001"]
+        for default, backend in zip(defaults, backends, strict=False):
+            config = config.replace(f"server {default};", f"server 127.0.0.1:{backend.port};")
+        for default in defaults[len(backends) :]:
+            config = config.replace(f"        server {default};\n", "")
+        if os.geteuid() == 0:
+            config = "user root;\n" + config  # workers as root may read a private temp folder
+        (self.folder / "nginx.conf").write_text(config)
+        self.process = None
+
+    def start(self):
+        """Start nginx in the foreground and wait until it listens."""
+        command = [shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(self.folder)]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [*command, "-c", "nginx.conf"], stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_for_port(self.port, self.process, self.log_path)
+
+    def cpu_seconds(self):
+        """The CPU time nginx's master and worker have used so far."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        pids = [self.process.pid, *map(int, children.read_text().split())]
+        return sum(cpu_seconds(pid) for pid in pids)
+
+    def stop(self):
+        """Stop nginx by its pid (SIGTERM: a fast shutdown)."""
+        stop(self.process)
+
+
 @contextlib.contextmanager
-def served(number, folder, processes=1, layer="core", backlog=None, **extra_env):
-    """Serve step NUMBER on PROCESSES Daphnes sharing one database; yield (servers, redis).
+def served(
+    number, folder, processes=1, layer="core", backlog=None, server="daphne", app=None, **extra_env
+):
+    """Serve step NUMBER on PROCESSES servers sharing one database; yield (servers, redis).
 
     Step 6 gets a redis-server of its own (REDIS_URL), and CHANNEL_LAYER=pubsub when LAYER is
-    "pubsub"; redis is None for the other steps. Every process started is stopped at the end.
+    "pubsub"; redis is None for the other steps. SERVER is "daphne" or "uvicorn", APP the ASGI
+    application (the step's own by default). Every process started is stopped at the end.
     """
     redis = Redis(folder) if int(number) == 6 else None
     servers = []
@@ -230,12 +321,12 @@ def served(number, folder, processes=1, layer="core", backlog=None, **extra_env)
             if layer == "pubsub":
                 env["CHANNEL_LAYER"] = "pubsub"
         for index in range(processes):
-            server = Step(number, folder, **env)
-            server.start(migrate=index == 0, backlog=backlog)
-            servers.append(server)
+            process = Step(number, folder, app or "config.asgi:application", server, **env)
+            process.start(migrate=index == 0, backlog=backlog)
+            servers.append(process)
         yield servers, redis
     finally:
-        for server in servers:
-            server.stop()
+        for process in servers:
+            process.stop()
         if redis:
             redis.stop()

@@ -146,3 +146,88 @@ def test_step_or_url_is_required():
     result = load("--clients", "1")
     assert result.returncode == 2
     assert "one of the arguments --step --url is required" in result.stderr
+
+
+def needs_nginx():
+    """Skip (fail in CI) when there is no nginx to put in front of step 6."""
+    if not (shutil.which("nginx") or shutil.which("/usr/sbin/nginx")):
+        unavailable("nginx is not installed: apt-get install nginx")
+
+
+@pytest.mark.slow
+def test_two_processes_behind_nginx_deliver_everything():
+    """--nginx: every socket goes through nginx, which spreads them over the two processes."""
+    needs_redis()
+    needs_nginx()
+    result = load("--step", "6", "--processes", "2", "--nginx", *SMALL)
+    assert "2 processes of daphne, behind nginx" in result.stdout
+    assert line(result, "lost") == "0 (0.00 %); sockets missing messages: 0 of 7"
+
+
+@pytest.mark.slow
+def test_uvicorn_serves_the_same_burst():
+    """--server uvicorn: step 6 under uvicorn delivers the whole burst."""
+    needs_redis()
+    result = load("--step", "6", "--server", "uvicorn", *SMALL)
+    assert "1 process of uvicorn" in result.stdout
+    assert line(result, "lost") == "0 (0.00 %); sockets missing messages: 0 of 7"
+
+
+@pytest.mark.slow
+def test_stock_serves_the_channels_tutorial_consumer():
+    """--stock: the tutorial's consumer with the library's defaults, which this burst fits."""
+    needs_redis()
+    result = load("--step", "6", "--stock", *SMALL)
+    assert "the Channels tutorial's consumer (--stock)" in result.stdout
+    assert "RedisChannelLayer {}" in result.stdout
+    assert line(result, "lost") == "0 (0.00 %); sockets missing messages: 0 of 7"
+
+
+@pytest.mark.slow
+def test_a_served_run_reports_the_servers_cpu():
+    """A served run says how many deliveries each CPU-second of the servers and Redis made."""
+    needs_redis()
+    result = load("--step", "6", *SMALL)
+    assert line(result, "server CPU").endswith("deliveries per CPU-second")
+    assert "% of a core" in line(result, "client CPU")
+
+
+@pytest.mark.slow
+def test_repeat_prints_the_median_of_each_figure():
+    """--repeat 2 runs the burst twice on fresh servers, then prints each figure's median."""
+    needs_redis()
+    result = load("--step", "6", "--repeat", "2", *SMALL)
+    assert result.stdout.count("--- run ") == 2
+    medians = result.stdout.split("--- median of 2 (min-max) ---")[1].splitlines()
+    assert "lost: 0 (0-0)" in [" ".join(row.split()) for row in medians]
+
+
+def test_stock_needs_step_6():
+    """The tutorial's consumer is served on step 6's project only."""
+    result = load("--step", "5", "--stock")
+    assert result.returncode == 2
+    assert "--stock and --nginx need --step 6" in result.stderr
+
+
+@pytest.mark.slow
+def test_an_inbox_burst_reaches_both_users_sockets():
+    """--inbox: ada's senders send private messages to grace; every socket of both gets each."""
+    needs_redis()
+    result = load("--step", "6", "--inbox", *SMALL)
+    assert "inboxes: ada sends private messages to grace" in line(result, "clients")
+    assert line(result, "lost") == "0 (0.00 %); sockets missing messages: 0 of 7"
+
+
+@pytest.mark.slow
+def test_a_served_run_reports_the_servers_memory_per_socket():
+    """The summary says how much the server processes grew while the sockets opened."""
+    needs_redis()
+    result = load("--step", "6", *SMALL)
+    assert line(result, "server memory").endswith("KiB a socket")
+
+
+def test_the_tutorials_consumer_has_no_inbox():
+    """--inbox with --stock is refused: the tutorial's consumer has rooms only."""
+    result = load("--step", "6", "--stock", "--inbox")
+    assert result.returncode == 2
+    assert "--inbox does not combine with --stock" in result.stderr

@@ -1,0 +1,93 @@
+"""bench/figures.py, bench/echo.py and bench/profile.py: the published figures' tools.
+
+figures.py itself takes an hour, so its page is checked here with made-up runs; echo.py and
+profile.py run for real, small.
+"""
+
+import datetime
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests_course.test_attack import ROOT, unavailable
+
+sys.path.insert(0, str(ROOT / "bench"))
+import figures  # noqa: E402
+
+STARTED = datetime.datetime(2026, 12, 4, tzinfo=datetime.UTC)
+PRINTED = {"echo": "echo table", "storm": "storm lines", "flood": "flood table"}
+
+
+def made_up(**changes):
+    """Three runs of every configuration, each with the same figures but for CHANGES."""
+    run = {key: 1.0 for key, _, _ in figures.FIGURES}
+    run.update({"lost": 0, "client CPU, share of a core": 0.2, **changes})
+    return {name: figures.summary([run] * 3) for name, _ in figures.CONFIGURATIONS}
+
+
+def goal_rows(text):
+    """The rows of the page's goals table, as {goal: met}."""
+    table = text.split("## Goals")[1].split("##")[0]
+    rows = [row.split(" | ") for row in table.splitlines() if row.startswith("| ")][1:]
+    return {row[0].strip("| "): row[-1].strip("| ") for row in rows}
+
+
+def test_the_page_has_a_row_per_configuration_with_its_command():
+    """Each configuration's row names it and the load.py arguments that measured it."""
+    text = figures.page(3, made_up(), PRINTED, STARTED)
+    for name, arguments in figures.CONFIGURATIONS:
+        assert f"| {name}: `{' '.join(arguments)}` |" in text
+
+
+def test_a_run_whose_client_was_the_bottleneck_is_not_published():
+    """A configuration whose load client used over 90 % of its core gets a sentence, no row."""
+    text = figures.page(3, made_up(**{"client CPU, share of a core": 0.95}), PRINTED, STARTED)
+    name, arguments = figures.CONFIGURATIONS[0]
+    assert f"| {name}: `{' '.join(arguments)}` |" not in text
+    assert f"{name}: not published, the load client used over 90 % of its core." in text
+
+
+def test_the_goals_are_checked_against_the_medians():
+    """With every figure equal, "2x stock's deliveries per CPU-second" is not met."""
+    rows = goal_rows(figures.page(3, made_up(), PRINTED, STARTED))
+    assert rows["standard burst, 1 process: >= 2x stock's deliveries per CPU-second"] == "**no**"
+    assert rows["2,000 idle sockets: <= 40 KiB each"] == "yes"
+
+
+def test_a_lost_message_fails_the_no_loss_goal():
+    """One lost delivery in a burst shows as a goal not met."""
+    rows = goal_rows(figures.page(3, made_up(lost=1), PRINTED, STARTED))
+    assert rows["standard and inbox bursts, 1 and 2 processes: 0 lost in every round"] == "**no**"
+
+
+def test_what_the_other_tools_printed_is_on_the_page():
+    """echo.py's, storm.py's and flood.py's output appear as they printed it."""
+    text = figures.page(3, made_up(), PRINTED, STARTED)
+    assert all(printed in text for printed in PRINTED.values())
+
+
+def run(*args):
+    """Run `python ARGS` from the top of the repository; the finished process."""
+    command = [sys.executable, *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_echo_measures_daphne_and_uvicorn():
+    """echo.py serves step 2 under each server and prints a row for each."""
+    result = run("bench/echo.py", "--clients", "3", "--messages", "20")
+    rows = [row.split()[0] for row in result.stdout.splitlines()[2:]]
+    assert rows == ["daphne", "uvicorn"], result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_profile_prints_where_the_samples_fell():
+    """profile.py serves step 6 under py-spy for a small burst and prints the parts' shares."""
+    if not shutil.which("redis-server"):
+        unavailable("redis-server is not on PATH: apt-get install redis-server")
+    small = ["--clients", "3", "--senders", "2", "--messages", "20"]
+    result = run("bench/profile.py", *small)
+    assert "samples per 1,000 deliveries:" in result.stdout, result.stdout + result.stderr
+    assert "Channels' clean-up before each handler" in result.stdout
