@@ -1,5 +1,6 @@
 """What the consumers' dispatch() skips, and why skipping it never leaves a stale connection."""
 
+import contextlib
 import json
 import threading
 from unittest import mock
@@ -29,17 +30,11 @@ async def test_the_consumers_skip_the_clean_up_before_each_handler(connect, logg
     assert aclose_old_connections.call_count == 0
 
 
-async def test_every_query_of_the_consumers_runs_inside_database_sync_to_async(
-    connect, logged_in
-):
-    """What makes the skip safe: each query runs where old connections are closed around it.
-
-    database_sync_to_async calls close_old_connections() before and after the function it
-    runs. A query made anywhere else (the async ORM, a plain sync_to_async) would leave its
-    connection open until the next clean-up, which this step's dispatch() no longer does.
-    """
+@contextlib.contextmanager
+def queries_recorded():
+    """Record every query made meanwhile, as (SQL, whether it ran in database_sync_to_async)."""
     inside = threading.local()
-    queries = []  # (SQL, whether it ran inside database_sync_to_async)
+    queries = []
     handle = DatabaseSyncToAsync.thread_handler
     execute = CursorWrapper._execute_with_wrappers
 
@@ -58,10 +53,22 @@ async def test_every_query_of_the_consumers_runs_inside_database_sync_to_async(
         mock.patch.object(DatabaseSyncToAsync, "thread_handler", thread_handler),
         mock.patch.object(CursorWrapper, "_execute_with_wrappers", recording),
     ):
+        yield queries
+
+
+async def test_every_query_of_the_consumers_runs_inside_database_sync_to_async(
+    connect, logged_in
+):
+    """What makes the skip safe: each query runs where old connections are closed around it.
+
+    database_sync_to_async calls close_old_connections() before and after the function it
+    runs. A query made anywhere else (the async ORM, a plain sync_to_async) would leave its
+    connection open until the next clean-up, which this step's dispatch() no longer does.
+    """
+    with queries_recorded() as queries:
         await exchange_everything(connect, logged_in)
-    outside = [sql for sql, was_inside in queries if not was_inside]
     assert queries, "the exchange made no query: the test would prove nothing"
-    assert outside == []
+    assert [sql for sql, inside in queries if not inside] == []
 
 
 async def test_a_room_message_is_encoded_once_for_every_socket(connect, logged_in):

@@ -49,10 +49,10 @@ def test_channel_layer_variable_picks_the_backend(channel_layer, backend):
     assert layer_settings(CHANNEL_LAYER=channel_layer)["BACKEND"] == backend
 
 
-def test_core_layer_is_sized_for_the_standard_burst():
-    """The core layer queues up to 2,000 messages a process, for up to 300 seconds."""
+def test_core_layer_is_sized_for_the_inbox_burst():
+    """The core layer queues up to 4,000 messages a process (20 x 100 private, two each), 300 s."""
     config = layer_settings(CHANNEL_LAYER=None)["CONFIG"]
-    assert config["capacity"] == 2000
+    assert config["capacity"] == 4000
     assert config["expiry"] == 300
 
 

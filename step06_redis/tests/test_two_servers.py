@@ -17,7 +17,10 @@ from tests.helpers import DEMO_PASSWORDS, live_socket, log_in_over_http, log_out
 
 pytestmark = pytest.mark.live
 
-ROOM = "/ws/chat/crossing/"
+# One room per direction: on the Pub/Sub layer a message can still be on its way to a process
+# when the next test's socket joins the same room there, and would arrive on that socket.
+ROOM_A_TO_B = "/ws/chat/a-to-b/"
+ROOM_B_TO_A = "/ws/chat/b-to-a/"
 INBOX = "/ws/inbox/"
 
 
@@ -56,26 +59,26 @@ def test_room_message_crosses_from_a_to_b(two_servers, cookies):
     """ada on A sends into a room; grace, in the same room on B, gets the message."""
     a, b = two_servers
     with (
-        live_socket(a, ROOM, cookies["ada"]) as ada,
-        live_socket(b, ROOM, cookies["grace"]) as grace,
+        live_socket(a, ROOM_A_TO_B, cookies["ada"]) as ada,
+        live_socket(b, ROOM_A_TO_B, cookies["grace"]) as grace,
     ):
         ada.send(json.dumps({"message": "from A"}))
         frame = json.loads(grace.recv(timeout=5))
-    assert frame == {"type": "message", "room": "crossing", "username": "ada", "message": "from A"}
+    assert frame == {"type": "message", "room": "a-to-b", "username": "ada", "message": "from A"}
 
 
 def test_room_message_crosses_from_b_to_a(two_servers, cookies):
     """grace on B sends into the room; ada, on A, gets the message."""
     a, b = two_servers
     with (
-        live_socket(a, ROOM, cookies["ada"]) as ada,
-        live_socket(b, ROOM, cookies["grace"]) as grace,
+        live_socket(a, ROOM_B_TO_A, cookies["ada"]) as ada,
+        live_socket(b, ROOM_B_TO_A, cookies["grace"]) as grace,
     ):
         grace.send(json.dumps({"message": "from B"}))
         frame = json.loads(ada.recv(timeout=5))
     assert frame == {
         "type": "message",
-        "room": "crossing",
+        "room": "b-to-a",
         "username": "grace",
         "message": "from B",
     }
