@@ -69,6 +69,7 @@ def parser():
     ws = commands.add_parser("ws", help="talk to a WebSocket from the terminal")
     ws.add_argument("url", help="e.g. ws://127.0.0.1:8000/ws/echo/")
     ws.add_argument("--login", metavar="USER:PASSWORD", help="log in over HTTP first")
+    ws.add_argument("--token", metavar="KEY", help="send `Authorization: Token KEY` (step 7)")
     ws.add_argument("--origin", help="Origin header to send (default: the URL's http(s) origin)")
     ws.set_defaults(handler=cmd_ws, needs_venv=True)
 

@@ -1,4 +1,4 @@
-"""`run`: migrate a step, create its demo users, and serve it (step 6: Redis and two servers)."""
+"""`run`: migrate a step, create its demo users, and serve it (steps 6 on: Redis, two servers)."""
 
 import os
 import shlex
@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from coursekit.processes import free_port, listening, manage, start_server, stop, wait_for_port
-from coursekit.steps import find_step
+from coursekit.steps import find_step, step_number
 
 DEFAULT_STEP = "3"
 # Pages worth opening first, found by the template that serves them: (template, path, what).
@@ -18,13 +18,21 @@ PAGES = [
     ("chat/templates/chat/room.html", "chat/lobby/", "a chat room"),
     ("chat/templates/chat/inbox.html", "inbox/", "your private messages"),
 ]
-REDIS_STEP = "step06_redis"
+# From this step on, a step runs as two server processes sharing a Redis.
+FIRST_REDIS_STEP = 6
+# Step 7's topic index: the chat channels that its REST API serves.
+TOPICS = Path("chat", "templates", "chat", "topics.html")
 DEMO_USERS = Path("accounts", "management", "commands", "demo_users.py")
 REDIS_HELP = (
-    "Step 6 needs Redis, and there is no redis-server on PATH and no REDIS_URL set. Start one: "
-    "`docker compose up -d redis` in step06_redis, or install it (Debian/Ubuntu: "
+    "Step {number} needs Redis, and there is no redis-server on PATH and no REDIS_URL set. Start "
+    "one: `docker compose up -d redis` in {folder}, or install it (Debian/Ubuntu: "
     "`sudo apt-get install redis-server`; macOS: `brew install redis`), or set REDIS_URL."
 )
+
+
+def needs_redis(step):
+    """Whether STEP runs on Redis, as two server processes."""
+    return step_number(step) >= FIRST_REDIS_STEP
 
 
 def start_redis(step, processes):
@@ -45,7 +53,7 @@ def redis_url(step, processes):
         print(f"Using REDIS_URL={os.environ['REDIS_URL']}")
         return os.environ["REDIS_URL"]
     if not shutil.which("redis-server"):
-        sys.exit(REDIS_HELP)
+        sys.exit(REDIS_HELP.format(number=step_number(step), folder=step.name))
     return start_redis(step, processes)
 
 
@@ -74,12 +82,12 @@ def pages_to_open(step, site):
 
 
 def serve(step, port, processes, services):
-    """Start the step's server(s): one runserver, or two processes sharing Redis for step 6.
+    """Start the step's server(s): one runserver, or two processes sharing Redis from step 6 on.
 
     PROCESSES gets the servers; SERVICES what they use, a Redis of our own, to stop after them.
     """
     site = f"http://127.0.0.1:{port}/"
-    if step.name != REDIS_STEP:
+    if not needs_redis(step):
         command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"]
         server = start_server(command, step)
         processes.append(server)
@@ -95,11 +103,14 @@ def serve(step, port, processes, services):
         command = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{each}"]
         processes.append(start_labelled(command, step, label, {**env, "PROCESS_LABEL": label}))
     if all(wait_for_port(each, server) for each, server in zip(ports, processes[-2:], strict=True)):
+        places = "/chat/lobby/ is a chat room and /inbox/ your private messages"
+        if (step / TOPICS).is_file():
+            places = places.replace(" and ", ", ") + " and /topics/ the REST API's chat channels"
         print(
             f"\nopen {site} and http://127.0.0.1:{port + 1}/ in two tabs\n"
             "(cookies are per host, not per port: to be two users at once, open the second in "
             f"a private window, or as http://localhost:{port + 1}/). Ctrl-C stops everything.\n"
-            "On either, /chat/lobby/ is a chat room and /inbox/ your private messages. Each "
+            f"On either, {places}. Each "
             f"server's log lines start with its name, as its pages show it: [server-{port}].\n",
             flush=True,
         )
@@ -119,7 +130,7 @@ def wait_any(processes):
 def cmd_run(args):
     """Migrate a step, create its demo users if it has any, and serve it until Ctrl-C."""
     step = find_step(args.step)
-    for port in [args.port, args.port + 1] if step.name == REDIS_STEP else [args.port]:
+    for port in [args.port, args.port + 1] if needs_redis(step) else [args.port]:
         if listening(port):
             sys.exit(f"Something already listens on 127.0.0.1:{port}: stop it, or use --port.")
     manage(step, "migrate", "--noinput")

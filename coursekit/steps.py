@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # What runs and tests leave behind in a step: never copied, never part of a diff or a table.
-IGNORED = ("__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", "db.sqlite3*")
+IGNORED = ("__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", ".hypothesis", "db.sqlite3*")
 STEP_IGNORE = shutil.ignore_patterns(*IGNORED)
 
 

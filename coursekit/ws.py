@@ -105,10 +105,14 @@ def cmd_ws(args):
     if args.login and ":" not in args.login:
         sys.exit(f"--login takes USER:PASSWORD, such as ada:ada-demo-password; not {args.login!r}.")
     headers = {"Cookie": f"sessionid={login(site, args.login)}"} if args.login else {}
+    if args.token:
+        # As a program authenticates to step 7's API, and never in the URL, where logs keep it.
+        headers["Authorization"] = f"Token {args.token}"
     try:
         connection = connect(args.url, origin=origin, additional_headers=headers)
     except InvalidStatus as error:
-        sys.exit(refusal(error.response.status_code, url.path, origin, args.login))
+        logged_in = args.login or args.token
+        sys.exit(refusal(error.response.status_code, url.path, origin, logged_in))
     except OSError as error:
         sys.exit(f"Could not connect to {args.url}: {error}. Is the step running?")
     end_of_input = threading.Event()

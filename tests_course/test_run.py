@@ -273,3 +273,14 @@ def test_a_step_with_an_inbox_points_at_it(fake, port):
     output = running.ctrl_c()[1]
     assert f"http://127.0.0.1:{port}/chat/lobby/" in output
     assert f"http://127.0.0.1:{port}/inbox/" in output
+
+
+def test_step_7_serves_two_labelled_processes_too(fake, port):
+    """Step 7 is step 6 plus an API: it runs as server-P and server-P+1 on Redis as well."""
+    fake.step("step07_api", {"manage.py": MANAGE, **DEMO_USERS})
+    running = Running(fake, "7", "--port", str(port), env={"REDIS_URL": "redis://example:1/0"})
+    try:
+        pages = [get(port), get(port + 1)]
+    finally:
+        running.ctrl_c()
+    assert pages == [f"server-{port} redis://example:1/0", f"server-{port + 1} redis://example:1/0"]

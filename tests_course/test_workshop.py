@@ -355,14 +355,14 @@ def check(fake, *args):
     (fake.root / "tmp").mkdir(exist_ok=True)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(fake.root / "tmp")}
     return subprocess.run(
-        command, cwd=fake.root, env=env, capture_output=True, text=True, timeout=900
+        command, cwd=fake.root, env=env, capture_output=True, text=True, timeout=1800
     )
 
 
 def verify():
     """Run exercises/verify.py in the repository: every solution passes its exercise's tests."""
     command = [sys.executable, "exercises/verify.py"]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
 
 
 # The runs each slow test waits for.

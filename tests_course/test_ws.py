@@ -163,3 +163,10 @@ def test_login_without_a_colon_says_the_form(login_site):
     result = ws(f"ws://{login_site}/ws/chat/lobby/", "--login", "ada")
     assert (result.returncode, LoginSite.handshakes) == (1, [])
     assert "--login takes USER:PASSWORD" in result.stderr
+
+
+def test_token_is_sent_in_the_authorization_header(login_site):
+    """--token KEY sends `Authorization: Token KEY` on the handshake, and logs nobody in."""
+    ws(f"ws://{login_site}/ws/channels/1/", "--token", "key789")
+    assert LoginSite.handshakes[0]["Authorization"] == "Token key789"
+    assert "Cookie" not in LoginSite.handshakes[0]
