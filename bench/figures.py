@@ -1,4 +1,4 @@
-"""Measure step 6's published load figures again, in one command, and write bench/FIGURES.md.
+"""Measure step 6's published load figures again, in one command, and write them where they show.
 
 Each configuration below is one `python bench/load.py ...` command. The rounds interleave them
 (round 1 runs each once, then round 2, ...), so that whatever else the machine does falls on all
@@ -6,13 +6,19 @@ of them alike; each figure is then the median of the rounds, with the lowest and
 page also says how busy the machine was with other work, and refuses to publish a figure whose
 load client used more than 90 % of its core (it, not the server, may have set the pace). The
 goals of the performance lesson (notes/12-performance.md) are checked against the medians.
-Last, bench/echo.py (Daphne and uvicorn), bench/storm.py (2,000 clients reconnecting) and
-bench/flood.py (one user flooding a room) are added as they print.
+Then bench/echo.py (Daphne and uvicorn), bench/storm.py (2,000 clients reconnecting) and
+bench/flood.py (one user flooding a room) run, and their output is added as they print it.
+
+It writes bench/FIGURES.md and bench/figures.json (every run's figures, from which
+`--from bench/figures.json` writes the pages again without measuring), and rewrites every
+block of a page that starts with
+`<!-- figures: NAME -->` and ends with `<!-- /figures -->` (BLOCKS below says which pages
+hold which) with the same medians.
 
 From the top of the repository, with the course's virtualenv active (about an hour):
 
-    python bench/figures.py               # 3 rounds, writes bench/FIGURES.md
-    python bench/figures.py --rounds 1 --output /tmp/FIGURES.md   # a quick look
+    python bench/figures.py               # 3 rounds: FIGURES.md and the pages' blocks
+    python bench/figures.py --rounds 1 --output /tmp/FIGURES.md --no-blocks   # a quick look
 """
 
 import argparse
@@ -20,6 +26,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -30,54 +37,60 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 CLIENT_BOUND = 0.9
-# (name, load.py's arguments): the standard burst, 10 senders x 100 messages into a room of 100.
-CONFIGURATIONS = [
-    ("stock: the Channels tutorial's consumer, 1 process", ["--step", "6", "--stock"]),
-    ("step 6, 1 process", ["--step", "6"]),
-    ("step 6, 2 processes", ["--step", "6", "--processes", "2"]),
-    ("step 6, 2 processes behind nginx", ["--step", "6", "--processes", "2", "--nginx"]),
-    ("step 6, 1 process of uvicorn", ["--step", "6", "--server", "uvicorn"]),
-    (
-        "step 6, 2 processes on the Pub/Sub layer",
+# The step 6 commit before the performance lesson's changes: "before" in its tables.
+BEFORE = "8cbd2b4"
+STANDARD = "10 senders x 100 messages into a room of 100"
+# key: (what is measured, load.py's arguments). Unless a row says otherwise, the standard burst.
+CONFIGURATIONS = {
+    "stock": ("the Channels tutorial's consumer, library defaults", ["--step", "6", "--stock"]),
+    "before": (
+        f"step 6 before the performance lesson ({BEFORE})",
+        ["--step", "6", "--checkout", BEFORE],
+    ),
+    "step": ("step 6, 1 process", ["--step", "6"]),
+    "two": ("step 6, 2 processes", ["--step", "6", "--processes", "2"]),
+    "nginx": ("step 6, 2 processes behind nginx", ["--step", "6", "--processes", "2", "--nginx"]),
+    "uvicorn": ("step 6, 1 process of uvicorn", ["--step", "6", "--server", "uvicorn"]),
+    "pubsub": (
+        "step 6, 2 processes, Pub/Sub layer",
         ["--step", "6", "--processes", "2", "--layer", "pubsub"],
     ),
-    ("step 5, in-memory layer, 1 process", ["--step", "5"]),
-    (
-        "step 6, 2 processes, paced: 10 senders x 30 at 1/s",
+    "step5": ("step 5, in-memory layer", ["--step", "5"]),
+    "paced": (
+        "step 6, 2 processes, 10 senders x 30 at 1 a second each",
         ["--step", "6", "--processes", "2", "--rate", "1", "--messages", "30"],
     ),
-    ("step 6 with the library's capacity, 100", ["--step", "6", "--capacity", "100"]),
-    (
+    "capacity": ("step 6 with the library's capacity, 100", ["--step", "6", "--capacity", "100"]),
+    "expiry": (
         "step 6 with the library's expiry, 60 s, 10 senders x 200",
         ["--step", "6", "--expiry", "60", "--messages", "200"],
     ),
+    "bigger": ("step 6, 10 senders x 200", ["--step", "6", "--messages", "200"]),
     # Private messages: 20 of ada's sockets send 100 each to grace, who has 2 tabs open.
-    (
-        "step 6, inbox burst, 1 process: 20 senders x 100 private messages",
+    "inbox": (
+        "step 6, inbox burst: 20 senders x 100 private messages",
         ["--step", "6", "--inbox", "--senders", "20", "--clients", "2"],
     ),
-    (
+    "inbox2": (
         "step 6, inbox burst, 2 processes",
         ["--step", "6", "--inbox", "--senders", "20", "--clients", "2", "--processes", "2"],
     ),
-    # 2,000 idle sockets in one room, and one message to all of them.
-    (
-        "step 6, 2,000 idle sockets, 1 message",
+    # 2,000 idle sockets in one room, then one message to all of them.
+    "idle": (
+        "step 6, 2,000 sockets, 1 message",
         ["--step", "6", "--clients", "2000", "--senders", "1", "--messages", "1"],
     ),
     # Handshakes: 1,000 logged-in sockets opened, 10 at a time, then one message.
-    (
-        "stock: 1,000 handshakes, 1 message",
+    "stock-handshakes": (
+        "the tutorial's consumer, 1,000 sockets, 1 message",
         ["--step", "6", "--stock", "--clients", "1000", "--senders", "1", "--messages", "1"],
     ),
-    (
-        "step 6: 1,000 handshakes, 1 message",
+    "handshakes": (
+        "step 6, 1,000 sockets, 1 message",
         ["--step", "6", "--clients", "1000", "--senders", "1", "--messages", "1"],
     ),
-]
-HANDSHAKES = (CONFIGURATIONS[-2][0], CONFIGURATIONS[-1][0])  # (stock, step 6)
-IDLE = CONFIGURATIONS[-3][0]
-INBOX = (CONFIGURATIONS[-5][0], CONFIGURATIONS[-4][0])  # (1 process, 2 processes)
+}
+# (load.py's name for a figure, its column, decimals)
 FIGURES = [
     ("deliveries/s", "deliveries/s", 0),
     ("messages/s", "messages/s", 0),
@@ -91,9 +104,29 @@ FIGURES = [
     ("client CPU, share of a core", "client", 2),
     ("other load, cores", "other load", 2),
 ]
+# The blocks of other pages: name -> (page, configurations, figures).
+BLOCKS = {
+    "step06-under-load": (
+        "step06_redis/README.md",
+        ["step", "two", "nginx", "pubsub", "uvicorn", "capacity", "expiry", "paced"],
+        ["lost", "deliveries/s", "latency p50 ms", "latency p99 ms"],
+    ),
+    "before-and-after": (
+        "notes/12-performance.md",
+        ["stock", "before", "step"],
+        ["deliveries per server CPU-second", "deliveries/s", "lost"],
+    ),
+    "where-lost": (
+        "bench/LOAD.md",
+        ["step", "capacity", "bigger", "expiry", "step5", "two", "pubsub", "paced"],
+        ["lost", "deliveries/s", "latency p50 ms", "latency p99 ms", "latency max ms"],
+    ),
+}
+# What the runs measured, kept beside the page: `--from RUNS_FILE` writes it all again.
+RUNS_FILE = BENCH / "figures.json"
 
 
-def measure(arguments, folder, name):
+def measure(arguments, folder):
     """Run one load.py command; its figures, read from the JSON file it writes."""
     output = Path(folder, f"run-{len(list(Path(folder).iterdir()))}.json")
     command = [sys.executable, "bench/load.py", *arguments, "--timeout", "20", "--json", output]
@@ -122,26 +155,93 @@ def cell(values, digits):
     return mid if low == high else f"{mid} ({low}-{high})"
 
 
+def published(row):
+    """Whether a configuration's figures may be published: its client never set the pace."""
+    return row["client CPU, share of a core"][2] <= CLIENT_BOUND
+
+
+def table(medians, keys, figures):
+    """A Markdown table: a row per configuration (with its command), a column per figure."""
+    columns = [(key, label, digits) for key, label, digits in FIGURES if key in figures]
+    lines = [
+        "| measured (`python bench/load.py` ...) | " + " | ".join(c[1] for c in columns) + " |",
+        "|---|" + "---|" * len(columns),
+    ]
+    for key in keys:
+        name, arguments = CONFIGURATIONS[key]
+        row = medians[key]
+        if published(row):
+            cells = [cell(row[figure], digits) for figure, _, digits in columns]
+        else:
+            cells = ["not published: the load client used over 90 % of its core"] * len(columns)
+        lines.append(f"| {name}: `{' '.join(arguments)}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def goals(medians):
-    """The lesson's goals this page checks: ([(goal, measured ratio, target)], most lost)."""
-    stock = medians[CONFIGURATIONS[0][0]]
-    one, two = medians[CONFIGURATIONS[1][0]], medians[CONFIGURATIONS[2][0]]
+    """The lesson's goals: [(goal, measured, target, whether more is better)]."""
     efficiency = "deliveries per server CPU-second"
-    per_cpu = one[efficiency][0] / stock[efficiency][0]
-    scale = two["deliveries/s"][0] / one["deliveries/s"][0]
-    shakes = medians[HANDSHAKES[1]]["connections/s"][0] / medians[HANDSHAKES[0]]["connections/s"][0]
-    idle, inbox_two = medians[IDLE], medians[INBOX[1]]
-    most_lost = max(medians[name]["lost"][2] for name in (CONFIGURATIONS[1][0], *INBOX))
+    stock, one, two = medians["stock"], medians["step"], medians["two"]
+    shakes = medians["handshakes"]["connections/s"][0]
+    stock_shakes = medians["stock-handshakes"]["connections/s"][0]
+    lost = max(medians[key]["lost"][2] for key in ("step", "two", "inbox", "inbox2"))
     return [
-        # (goal, measured, target, whether more is better)
-        ("standard burst, 1 process: >= 2x stock's deliveries per CPU-second", per_cpu, 2, True),
-        ("2 processes: >= 1.8x one process's deliveries/s", scale, 1.8, True),
-        ("logged-in handshakes per second >= stock's (x stock)", shakes, 1, True),
-        ("inbox burst, 2 processes: >= 500 messages/s", inbox_two["messages/s"][0], 500, True),
-        ("2,000 idle sockets: <= 40 KiB each", idle["server memory, KiB a socket"][0], 40, False),
-        ("2,000 idle sockets: a message reaches all within 0.6 s (s)",
-         idle["latency max ms"][0] / 1000, 0.6, False),
-    ], most_lost
+        (
+            "standard burst, 1 process: deliveries per CPU-second, times stock's (>= 2)",
+            one[efficiency][0] / stock[efficiency][0],
+            2,
+            True,
+        ),
+        (
+            "2 processes: deliveries/s, times one process's (>= 1.8)",
+            two["deliveries/s"][0] / one["deliveries/s"][0],
+            1.8,
+            True,
+        ),
+        ("logged-in handshakes/s, times stock's (>= 1)", shakes / stock_shakes, 1, True),
+        (
+            "inbox burst, 2 processes: messages/s (>= 500)",
+            medians["inbox2"]["messages/s"][0],
+            500,
+            True,
+        ),
+        (
+            "2,000 sockets: server memory, KiB a socket (<= 40)",
+            medians["idle"]["server memory, KiB a socket"][0],
+            40,
+            False,
+        ),
+        (
+            "2,000 sockets: seconds until a message reached all (<= 0.6)",
+            medians["idle"]["latency max ms"][0] / 1000,
+            0.6,
+            False,
+        ),
+        ("standard and inbox bursts, 1 and 2 processes: most lost in a round (0)", lost, 0, False),
+    ]
+
+
+def goals_table(medians):
+    """The goals as a Markdown table: goal, measured, met."""
+    lines = ["| goal | measured | met |", "|---|---|---|"]
+    for goal, value, target, more_is_better in goals(medians):
+        met = value >= target if more_is_better else value <= target
+        lines.append(f"| {goal} | {value:,.2f} | {'yes' if met else '**no**'} |")
+    return "\n".join(lines)
+
+
+def printed_section(title, command, text):
+    """A section of the page holding what COMMAND printed."""
+    return [
+        f"## {title}",
+        "",
+        f"`python {command}`, as it printed:",
+        "",
+        "```text",
+        text.rstrip(),
+        "```",
+        "",
+    ]
 
 
 def page(rounds, medians, printed_by, started):
@@ -151,74 +251,57 @@ def page(rounds, medians, printed_by, started):
         for name in ("Django", "channels", "daphne", "channels-redis", "redis", "uvicorn")
     )
     lines = [
-        "# Figures: step 6 under the standard burst",
+        "# Figures: step 6 under load",
         "",
         "<!-- Written by `python bench/figures.py`; do not edit by hand. -->",
         "",
-        f"Measured by `python bench/figures.py` on {started:%Y-%m-%d}, {rounds} interleaved "
-        f"round(s), on one machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; {versions}. Each cell is the median of the rounds, "
-        "(lowest-highest) where they differ. The standard burst is 10 senders x 100 messages "
-        "into a room of 100 listeners: 110,000 deliveries (each row says where it differs). "
-        "Per CPU-second counts the CPU "
-        "time of the server processes, Redis and nginx from the first send to the last "
-        "delivery; client is the load client's share of its one core; other load is what "
-        "the rest of the machine kept busy meanwhile, in cores.",
+        f"Measured by `python bench/figures.py` on {started:%Y-%m-%d}: {rounds} interleaved "
+        f"rounds on one machine ({platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; {versions}). Each cell is the median of the rounds, "
+        f"(lowest-highest) where they differ. Unless a row says otherwise, the burst is "
+        f"{STANDARD} listeners: 110,000 deliveries. Per CPU-s counts the CPU time of the "
+        "server processes, Redis and nginx from the first send to the last delivery; "
+        "KiB/socket is how much the server processes grew while the sockets opened; client is "
+        "the load client's share of its one core; other load is what the rest of the machine "
+        "kept busy meanwhile, in cores.",
         "",
-        "| configuration (`python bench/load.py` ...) | "
-        + " | ".join(label for _, label, _ in FIGURES)
-        + " |",
-        "|---|" + "---|" * len(FIGURES),
+        table(medians, list(CONFIGURATIONS), [key for key, _, _ in FIGURES]),
+        "",
+        "## Goals",
+        "",
+        "The performance lesson's goals ([note 12](../notes/12-performance.md)), from the medians "
+        "above; a goal not met is explained there.",
+        "",
+        goals_table(medians),
+        "",
     ]
-    refused = []
-    for name, arguments in CONFIGURATIONS:
-        row = medians[name]
-        if row["client CPU, share of a core"][2] > CLIENT_BOUND:
-            refused.append(name)
-            continue
-        cells = [cell(row[key], digits) for key, _, digits in FIGURES]
-        lines.append(f"| {name}: `{' '.join(arguments)}` | " + " | ".join(cells) + " |")
-    for name in refused:
-        lines.append(f"\n{name}: not published, the load client used over 90 % of its core.")
-    lines += ["", "## Goals", "", "| goal | measured | met |", "|---|---|---|"]
-    measured, most_lost = goals(medians)
-    for goal, value, target, more_is_better in measured:
-        met = value >= target if more_is_better else value <= target
-        lines.append(f"| {goal} | {value:,.2f} | {'yes' if met else '**no**'} |")
-    met = "yes" if most_lost == 0 else "**no**"
-    lines.append(
-        f"| standard and inbox bursts, 1 and 2 processes: 0 lost in every round | "
-        f"{most_lost:.0f} | {met} |"
+    lines += printed_section("Echo: Daphne and uvicorn", "bench/echo.py", printed_by["echo"])
+    lines += printed_section(
+        "The reconnect storm: 2,000 clients at once (goal: all back within 30 s)",
+        "bench/storm.py --step 6 --clients 2000 --retry page",
+        printed_by["storm"],
     )
-    lines += [
-        "",
-        "## Echo: Daphne and uvicorn",
-        "",
-        "`python bench/echo.py`, step 2's echo consumer, as it printed:",
-        "",
-        "```text",
-        printed_by["echo"].rstrip(),
-        "```",
-        "",
-        "## The reconnect storm: 2,000 clients at once",
-        "",
-        "`python bench/storm.py --step 6 --clients 2000 --retry page`, as it printed "
-        "(goal: all back within 30 s):",
-        "",
-        "```text",
-        printed_by["storm"].rstrip(),
-        "```",
-        "",
-        "## One user floods a room",
-        "",
-        "`python bench/flood.py`, as it printed:",
-        "",
-        "```text",
-        printed_by["flood"].rstrip(),
-        "```",
-        "",
-    ]
+    lines += printed_section("One user floods a room", "bench/flood.py", printed_by["flood"])
     return "\n".join(lines)
+
+
+def write_blocks(medians):
+    """Rewrite each page's `<!-- figures: NAME -->` blocks with the new medians."""
+    texts = {
+        name: (page_path, table(medians, keys, figures))
+        for name, (page_path, keys, figures) in BLOCKS.items()
+    }
+    texts["goals"] = ("notes/12-performance.md", goals_table(medians))
+    for name, (page_path, block) in texts.items():
+        path = ROOT / page_path
+        pattern = re.compile(rf"(<!-- figures: {name} -->\n).*?(<!-- /figures -->)", re.S)
+        new, count = pattern.subn(
+            lambda match, block=block: match[1] + block + "\n" + match[2], path.read_text()
+        )
+        if not count:
+            sys.exit(f"{page_path} has no <!-- figures: {name} --> block")
+        path.write_text(new)
+        print(f"rewrote the {name} block of {page_path}")
 
 
 def printed(command):
@@ -228,27 +311,50 @@ def printed(command):
     return run.stdout + run.stderr
 
 
-def main(argv=None):
-    """Run the rounds and the flood, then write the page."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
-    parser.add_argument("--output", default=str(BENCH / "FIGURES.md"), help="the page to write")
-    args = parser.parse_args(argv)
+def measure_everything(rounds):
+    """Run the rounds and the other tools; what they measured, as figures.json holds it."""
     started = datetime.datetime.now(datetime.UTC)
-    runs = {name: [] for name, _ in CONFIGURATIONS}
+    runs = {key: [] for key in CONFIGURATIONS}
     with tempfile.TemporaryDirectory(prefix="figures-") as folder:
-        for number in range(args.rounds):
-            print(f"--- round {number + 1} of {args.rounds} ---", flush=True)
-            for name, arguments in CONFIGURATIONS:
-                runs[name].append(measure(arguments, folder, name))
-    medians = {name: summary(found) for name, found in runs.items()}
+        for number in range(rounds):
+            print(f"--- round {number + 1} of {rounds} ---", flush=True)
+            for key, (_, arguments) in CONFIGURATIONS.items():
+                runs[key].append(measure(arguments, folder))
     printed_by = {
         "echo": printed(["bench/echo.py"]),
         "storm": printed(["bench/storm.py", "--step", "6", "--clients", "2000", "--retry", "page"]),
         "flood": printed(["bench/flood.py"]),
     }
-    Path(args.output).write_text(page(args.rounds, medians, printed_by, started))
+    return {"started": started.isoformat(), "rounds": rounds, "runs": runs, "printed": printed_by}
+
+
+def main(argv=None):
+    """Run the rounds and the other tools, then write the page and the blocks."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--output", default=str(BENCH / "FIGURES.md"), help="the page to write")
+    parser.add_argument(
+        "--no-blocks", action="store_true", help="leave the other pages' blocks as they are"
+    )
+    parser.add_argument(
+        "--from",
+        dest="saved",
+        metavar="JSON",
+        help="measure nothing: write the page and blocks again from a saved bench/figures.json",
+    )
+    args = parser.parse_args(argv)
+    if args.saved:
+        saved = json.loads(Path(args.saved).read_text())
+    else:
+        saved = measure_everything(args.rounds)
+        RUNS_FILE.write_text(json.dumps(saved, indent=1) + "\n")
+    medians = {key: summary(found) for key, found in saved["runs"].items()}
+    started = datetime.datetime.fromisoformat(saved["started"])
+    text = page(saved["rounds"], medians, saved["printed"], started)
+    Path(args.output).write_text(text)
     print(f"wrote {args.output}")
+    if not args.no_blocks:
+        write_blocks(medians)
 
 
 if __name__ == "__main__":

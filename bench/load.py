@@ -31,6 +31,7 @@ import asyncio
 import json
 import math
 import re
+import signal
 import statistics
 import sys
 import tempfile
@@ -47,6 +48,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve import (  # noqa: E402
     Nginx,
+    checkout,
     log_in,
     machine_busy_seconds,
     served,
@@ -502,7 +504,16 @@ def shown(config):
 
 def run_served(args, folder, update=None, drop=(), quiet=False):
     """Serve the step, run the burst against it; (its tally, the layer's BACKEND and CONFIG)."""
-    env = {**NO_USER_LIMITS, **layer_settings(folder, update, drop)}
+    if args.checkout:
+        with checkout(args.checkout, folder) as tree:
+            step = next(tree.glob(f"step{args.step:02d}_*"))
+            return served_run(args, folder, update, drop, quiet, STEP_DIR=str(step))
+    return served_run(args, folder, update, drop, quiet)
+
+
+def served_run(args, folder, update, drop, quiet, **step_dir):
+    """run_served's work, on the step in STEP_DIR when given, else this checkout's."""
+    env = {**NO_USER_LIMITS, **layer_settings(folder, update, drop), **step_dir}
     app = None
     if args.stock:
         env, app = {**env, **STOCK}, STOCK_APP
@@ -540,6 +551,8 @@ def describe(args, backend, config):
     """The first line of a served run's summary: what was served, and how."""
     count = f"{args.processes} process{'es' if args.processes > 1 else ''}"
     what = "the Channels tutorial's consumer (--stock)" if args.stock else f"step {args.step}"
+    if args.checkout:
+        what += f" as it was at {args.checkout}"
     front = ", behind nginx" if args.nginx else ""
     return f"{what}, {count} of {args.server}{front}, {backend} {config}"
 
@@ -708,6 +721,12 @@ def parse_args(argv=None):
         help="with --step 6: put nginx (step 6's deploy/nginx.conf) in front of the processes",
     )
     parser.add_argument(
+        "--checkout",
+        metavar="REVISION",
+        help="serve the step as it was at this git revision (a worktree, removed afterwards): "
+        "a before-and-after of a change, with today's load tool",
+    )
+    parser.add_argument(
         "--repeat",
         metavar="N",
         type=number(int, 1, 20),
@@ -791,8 +810,12 @@ def parse_args(argv=None):
     if args.compare and (args.capacity is not None or args.expiry is not None):
         parser.error("--compare sets capacity and expiry itself")
     served_only = args.stock or args.nginx or args.server != "daphne" or args.repeat > 1
+    served_only = served_only or args.checkout
     if args.url and served_only:
-        parser.error("--stock, --server, --nginx and --repeat serve a step: give --step, not --url")
+        parser.error(
+            "--stock, --server, --nginx, --checkout and --repeat serve a step: "
+            "give --step, not --url"
+        )
     if args.inbox and (args.step or 5) < 5:
         parser.error("--inbox needs a step with private messages: 5 or 6")
     if args.inbox and args.stock:
@@ -808,6 +831,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     """Run the load test; exit 0 (nothing lost), 1 (something lost) or 2 (could not run)."""
+    # Stopped with SIGTERM (kill, a CI timeout), still stop the servers it started.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     args = parse_args(argv)
     try:
         if args.url:

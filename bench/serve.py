@@ -128,13 +128,14 @@ class Step:
 
     Several Step objects made with the same folder share one database, as the processes of one
     site do. EXTRA_ENV is added to the server's environment (REDIS_URL, CHANNEL_LAYER, …).
-    APP is the ASGI application it serves, SERVER "daphne" or "uvicorn".
+    APP is the ASGI application it serves, SERVER "daphne" or "uvicorn"; STEP_DIR, when given
+    among EXTRA_ENV, is the step folder to serve instead of this checkout's (not passed on).
     """
 
     def __init__(self, number, folder, app="config.asgi:application", server="daphne", **extra_env):
         self.app = app
         self.server = server
-        self.dir = step_dir(number)
+        self.dir = Path(extra_env.pop("STEP_DIR", None) or step_dir(number))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
@@ -299,6 +300,19 @@ class Nginx:
     def stop(self):
         """Stop nginx by its pid (SIGTERM: a fast shutdown)."""
         stop(self.process)
+
+
+@contextlib.contextmanager
+def checkout(revision, folder):
+    """A git worktree of this repository at REVISION in FOLDER, removed afterwards; its path."""
+    path = Path(folder) / f"checkout-{revision}"
+    git = ["git", "-C", str(ROOT)]
+    add = [*git, "worktree", "add", "--detach", str(path), revision]
+    subprocess.run(add, check=True, capture_output=True)
+    try:
+        yield path
+    finally:
+        subprocess.run([*git, "worktree", "remove", "--force", str(path)], capture_output=True)
 
 
 @contextlib.contextmanager
