@@ -1,6 +1,7 @@
 """What the API reads and writes: the same JSON for a request, a response and a socket's frame."""
 
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import IntegrityError, transaction
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
@@ -60,9 +61,20 @@ class MessageSerializer(serializers.ModelSerializer):
         return channel
 
     def create(self, validated_data):
-        """Save a new message, then announce it to its channel once it is committed."""
-        message = super().create(validated_data)
-        live.announce_saved(self.to_representation(message), created=True)
+        """Save a new message, then announce it to its channel once it is committed.
+
+        The channel may be deleted after validation found it and before the save: the database
+        then refuses the row at the commit (its foreign key), which becomes the same 400 as an
+        unknown channel, not a 500, and nothing is announced.
+        """
+        try:
+            with transaction.atomic():
+                message = super().create(validated_data)
+                live.announce_saved(self.to_representation(message), created=True)
+        except IntegrityError:
+            raise serializers.ValidationError(
+                {"channel": ["The chat channel was deleted while the message was being saved."]}
+            ) from None
         return message
 
     def update(self, instance, validated_data):

@@ -7,6 +7,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from rest_framework.exceptions import ValidationError
 
 from accounts.consumers import LoggedInConsumer
 from api.live import channel_group_name
@@ -249,10 +250,12 @@ class ChannelConsumer(LimitedConsumer):
     def save_message(self, body):
         """Save a message through the API's serializer, or raise BadFrame (sync: in a thread)."""
         serializer = MessageSerializer(data={"channel": self.channel_id, "body": body})
-        if not serializer.is_valid():
-            field, errors = next(iter(serializer.errors.items()))
-            raise BadFrame(f"invalid_{field}", f"{field}: {errors[0]}")
-        serializer.save(author=self.user)
+        try:
+            serializer.is_valid(raise_exception=True)
+            serializer.save(author=self.user)  # refused too if the channel is deleted meanwhile
+        except ValidationError as error:
+            field, errors = next(iter(error.detail.items()))
+            raise BadFrame(f"invalid_{field}", f"{field}: {errors[0]}") from None
 
     async def channel_update(self, event):
         """Send a change to the channel's messages (an event from its group, already JSON)."""

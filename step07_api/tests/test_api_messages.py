@@ -297,3 +297,22 @@ def test_reading_is_not_limited(member, chat_channel, tight_limits):
     for _ in range(10):
         member.get(f"/api/messages/?channel={chat_channel.id}")
     assert post(member, chat_channel, "still fine").status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_channel_deleted_before_the_save_gets_a_400_not_a_500(member, chat_channel, monkeypatch):
+    """Deleted after the request was checked, before its row was committed: 400, nothing saved."""
+    from api.serializers import MessageSerializer
+
+    check = MessageSerializer.validate_channel
+
+    def check_then_delete(self, channel):
+        checked = check(self, channel)
+        type(channel).objects.filter(pk=channel.pk).delete()
+        return checked
+
+    monkeypatch.setattr(MessageSerializer, "validate_channel", check_then_delete)
+    response = post(member, chat_channel, "too late")
+    assert response.status_code == 400
+    assert list(response.json()) == ["channel"]
+    assert not Message.objects.exists()

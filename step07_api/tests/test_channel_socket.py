@@ -238,3 +238,27 @@ async def test_frame_that_is_not_json_gets_an_error_frame(watch):
     await alice.send_to(text_data="{nope")
     error = await alice.receive_json_from(timeout=5)
     assert error["error"] == "invalid_json"
+
+
+@pytest.fixture
+def channel_deleted_after_its_check(monkeypatch):
+    """Make the API's serializer delete the channel right after validation found it: the race."""
+    check = MessageSerializer.validate_channel
+
+    def check_then_delete(self, channel):
+        checked = check(self, channel)
+        type(channel).objects.filter(pk=channel.pk).delete()
+        return checked
+
+    monkeypatch.setattr(MessageSerializer, "validate_channel", check_then_delete)
+
+
+async def test_socket_post_to_a_channel_deleted_meanwhile_gets_an_error_frame(
+    watch, channel_deleted_after_its_check
+):
+    """The save is refused at the commit: an "invalid_channel" error frame, not a crash."""
+    alice = await watch("alice")
+    await alice.send_json_to({"body": "too late"})
+    error = await alice.receive_json_from(timeout=5)
+    assert error["error"] == "invalid_channel"
+    assert not await sync_to_async(Message.objects.exists)()
