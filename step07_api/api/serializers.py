@@ -64,14 +64,16 @@ class MessageSerializer(serializers.ModelSerializer):
         """Save a new message, then announce it to its channel once it is committed.
 
         The channel may be deleted after validation found it and before the save: the database
-        then refuses the row at the commit (its foreign key), which becomes the same 400 as an
-        unknown channel, not a 500, and nothing is announced.
+        then refuses the row at the commit (its foreign key), which becomes a 400 on the channel,
+        as for an unknown one, not a 500, and nothing is announced.
         """
         try:
             with transaction.atomic():
                 message = super().create(validated_data)
                 live.announce_saved(self.to_representation(message), created=True)
         except IntegrityError:
+            if Channel.objects.filter(pk=validated_data["channel"].pk).exists():
+                raise  # not the race above: a bug, or a constraint of the caller's
             raise serializers.ValidationError(
                 {"channel": ["The chat channel was deleted while the message was being saved."]}
             ) from None
