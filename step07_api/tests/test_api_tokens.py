@@ -265,3 +265,22 @@ async def test_logout_in_her_browser_leaves_the_token_socket_open(
     browser = await sync_to_async(log_in_as)(grace)
     await sync_to_async(browser.client.post)("/accounts/logout/")
     assert await socket.receive_nothing(timeout=1)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_password_change_closes_her_token_sockets(connect, chat_channel, grace, key_of):
+    """A password change ends her other sessions' sockets, and her token's too (4401).
+
+    The token itself still works for a new handshake: only deleting it revokes it.
+    """
+    headers = token_headers(await key_of(grace))
+    socket, _ = await connect(f"/ws/channels/{chat_channel.id}/", origin=None, headers=headers)
+    browser = await sync_to_async(log_in_as)(grace)
+    new = "another-long-password-1"
+    form = {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    response = await sync_to_async(browser.client.post)("/accounts/password_change/", form)
+    assert response.status_code == 302
+    closed = await socket.receive_output(timeout=2)
+    assert closed == {"type": "websocket.close", "code": 4401}
+    _, connected = await connect(f"/ws/channels/{chat_channel.id}/", origin=None, headers=headers)
+    assert connected
