@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 import redis
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 from django.test import override_settings
@@ -205,9 +206,20 @@ def redis_url(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def channel_layer_on_redis(request):
-    """Every test gets the tests' Redis (the layer and REDIS_URL), unless marked no_redis."""
+    """Every test gets the tests' Redis (the layer and REDIS_URL), unless marked no_redis, and
+    a channel layer of its own.
+
+    Each test runs on an event loop of its own, and channels_redis's layer keeps state made on
+    one loop (its receive lock and count, its buffers of received messages). Shared by every
+    test, it once failed a run on a busy machine inside the layer's receive: "<asyncio.locks.Lock
+    ...> is bound to a different event loop". A server process has one loop; only tests need
+    this, and channels_redis's own tests make a layer per test too.
+    """
     if request.node.get_closest_marker("no_redis") is None:
         request.getfixturevalue("redis_url")
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture(autouse=True)

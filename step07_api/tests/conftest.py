@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 import redis
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 from django.test import override_settings
@@ -206,9 +207,20 @@ def redis_url(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def channel_layer_on_redis(request):
-    """Every test gets the tests' Redis (the layer and REDIS_URL), unless marked no_redis."""
+    """Every test gets the tests' Redis (the layer and REDIS_URL), unless marked no_redis, and
+    a channel layer of its own.
+
+    Each test runs on an event loop of its own, and channels_redis's layer keeps state made on
+    one loop (its receive lock and count, its buffers of received messages). Shared by every
+    test, it once failed a run on a busy machine inside the layer's receive: "<asyncio.locks.Lock
+    ...> is bound to a different event loop". A server process has one loop; only tests need
+    this, and channels_redis's own tests make a layer per test too.
+    """
     if request.node.get_closest_marker("no_redis") is None:
         request.getfixturevalue("redis_url")
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -302,6 +314,22 @@ def chat_channel(db):
 
     topic = Topic.objects.create(name="Testing", slug="testing")
     return Channel.objects.create(topic=topic, name="General", slug="general")
+
+
+@pytest.fixture
+def channel_deleted_after_its_check(monkeypatch):
+    """Make the API's serializer delete the channel right after validation found it: the race
+    between checking a message's channel and saving the message."""
+    from api.serializers import MessageSerializer
+
+    check = MessageSerializer.validate_channel
+
+    def check_then_delete(self, channel):
+        checked = check(self, channel)
+        type(channel).objects.filter(pk=channel.pk).delete()
+        return checked
+
+    monkeypatch.setattr(MessageSerializer, "validate_channel", check_then_delete)
 
 
 @pytest.fixture
