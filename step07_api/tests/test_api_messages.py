@@ -300,18 +300,10 @@ def test_reading_is_not_limited(member, chat_channel, tight_limits):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_channel_deleted_before_the_save_gets_a_400_not_a_500(member, chat_channel, monkeypatch):
+def test_channel_deleted_before_the_save_gets_a_400_not_a_500(
+    member, chat_channel, channel_deleted_after_its_check
+):
     """Deleted after the request was checked, before its row was committed: 400, nothing saved."""
-    from api.serializers import MessageSerializer
-
-    check = MessageSerializer.validate_channel
-
-    def check_then_delete(self, channel):
-        checked = check(self, channel)
-        type(channel).objects.filter(pk=channel.pk).delete()
-        return checked
-
-    monkeypatch.setattr(MessageSerializer, "validate_channel", check_then_delete)
     response = post(member, chat_channel, "too late")
     assert response.status_code == 400
     assert list(response.json()) == ["channel"]

@@ -240,19 +240,6 @@ async def test_frame_that_is_not_json_gets_an_error_frame(watch):
     assert error["error"] == "invalid_json"
 
 
-@pytest.fixture
-def channel_deleted_after_its_check(monkeypatch):
-    """Make the API's serializer delete the channel right after validation found it: the race."""
-    check = MessageSerializer.validate_channel
-
-    def check_then_delete(self, channel):
-        checked = check(self, channel)
-        type(channel).objects.filter(pk=channel.pk).delete()
-        return checked
-
-    monkeypatch.setattr(MessageSerializer, "validate_channel", check_then_delete)
-
-
 async def test_socket_post_to_a_channel_deleted_meanwhile_gets_an_error_frame(
     watch, channel_deleted_after_its_check
 ):
