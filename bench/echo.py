@@ -22,7 +22,8 @@ from pathlib import Path
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve import machine_busy_seconds, served  # noqa: E402
+from load import Meter  # noqa: E402
+from serve import served  # noqa: E402
 
 SERVERS = ["daphne", "uvicorn"]
 
@@ -47,19 +48,18 @@ async def echoes(ws_url, origin, clients, messages):
 def measure(server_name, folder, clients, messages):
     """Serve step 2 under SERVER_NAME and run the echoes; the figures of the run."""
     with served(2, folder, server=server_name) as (servers, _):
-        server = servers[0]
-        before = server.cpu_seconds(), time.process_time(), machine_busy_seconds()
-        url = f"{server.ws_url}/ws/echo/"
-        seconds = asyncio.run(echoes(url, server.url, clients, messages))
-        after = server.cpu_seconds(), time.process_time(), machine_busy_seconds()
-    used = [end - start for start, end in zip(before, after, strict=True)]
-    server_cpu, client_cpu, machine = used
+        meter = Meter(servers)
+        before = meter.read()
+        url = f"{servers[0].ws_url}/ws/echo/"
+        seconds = asyncio.run(echoes(url, servers[0].url, clients, messages))
+        after = meter.read()
+    used = {key: after[key] - before[key] for key in before}
     total = clients * messages
     return {
         "messages/s": total / seconds,
-        "server CPU per message, µs": 1e6 * server_cpu / total,
-        "client CPU, share of a core": client_cpu / seconds,
-        "other load, cores": max(0.0, machine - server_cpu - client_cpu) / seconds,
+        "server CPU per message, µs": 1e6 * used["server"] / total,
+        "client CPU, share of a core": used["client"] / seconds,
+        "other load, cores": max(0.0, used["machine"] - used["server"] - used["client"]) / seconds,
     }
 
 
