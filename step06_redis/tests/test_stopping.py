@@ -3,15 +3,18 @@
 Stopping a server ends it, so each way of stopping gets a server of its own: `manage.py
 runserver` stopped with Ctrl-C (SIGINT), as a learner stops it, and `daphne
 config.asgi:application` stopped with SIGTERM, as a process manager does; each on the core
-layer and on the Pub/Sub layer (CHANNEL_LAYER=pubsub), with Redis running throughout.
+layer and on the Pub/Sub layer (CHANNEL_LAYER=pubsub), with Redis running throughout. Last,
+what a stop leaves in Redis's groups on the core layer.
 """
 
 import contextlib
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 
 import pytest
+import redis
 
 from tests.helpers import DEMO_PASSWORDS, Server, close_code, live_socket, log_in_over_http
 
@@ -71,3 +74,46 @@ def test_clients_see_their_sockets_close_with_1006(stopped):
 def test_the_server_process_ends(stopped):
     """The server process exits within 15 s."""
     assert stopped.exited
+
+
+# What a stop leaves in Redis: the core layer keeps a group's members in Redis, where they
+# outlive the process. The consumers leave their groups when cancelled (accounts/consumers.py),
+# but Daphne, stopping, waits for one of them only: asyncio.gather() in its
+# kill_all_applications() is done once the first cancelled task has ended, and the process exits.
+
+ROOM_SOCKETS = 10
+ROOM_GROUP_KEY = "asgi:group:chat.room.lobby"  # the core layer's sorted set for lobby's group
+
+
+@pytest.fixture(scope="module")
+def members_before_and_after_a_stop(tmp_path_factory, redis_url):
+    """Members of lobby's group in Redis with ROOM_SOCKETS open, then after a SIGTERM to Daphne.
+
+    The stop comes 1.5 s after the handshakes: Daphne cancels no consumer at all when stopped
+    within its once-a-second check of a new connection (note 09, "Stopping a server").
+    """
+    server = Server(tmp_path_factory.mktemp("stopping"))
+    client = redis.Redis.from_url(redis_url)
+    try:
+        server.start(*STOPS["daphne, SIGTERM"][0].format(port=server.port).split())
+        server.manage("demo_users")
+        cookie = log_in_over_http(server, "ada", DEMO_PASSWORDS["ada"])
+        client.delete(ROOM_GROUP_KEY)
+        with contextlib.ExitStack() as stack:
+            for _ in range(ROOM_SOCKETS):
+                stack.enter_context(live_socket(server, "/ws/chat/lobby/", cookie))
+            time.sleep(1.5)
+            before = client.zcard(ROOM_GROUP_KEY)
+            server.process.send_signal(signal.SIGTERM)
+            server.process.wait(timeout=15)
+        return before, client.zcard(ROOM_GROUP_KEY)
+    finally:
+        client.close()
+        server.stop()
+
+
+def test_a_stop_leaves_members_in_redis(members_before_and_after_a_stop):
+    """Of 10 room sockets' members, Daphne's stop lets at most a few leave: the rest stay."""
+    before, after = members_before_and_after_a_stop
+    assert before == ROOM_SOCKETS, "the sockets were not all in the room's group"
+    assert after >= ROOM_SOCKETS // 2, f"{before - after} of {before} members left the group"

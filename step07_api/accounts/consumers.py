@@ -1,5 +1,6 @@
 """A consumer for logged-in users: its socket closes when its session ends, or Redis is lost."""
 
+import asyncio
 import contextlib
 import logging
 
@@ -26,7 +27,7 @@ class LoggedInConsumer(AsyncJsonWebsocketConsumer):
     ended = False  # True once this consumer has closed its socket: see close()
 
     async def __call__(self, scope, receive, send):
-        """Run the consumer; if it raises, clean up as a closed socket would, then raise again.
+        """Run the consumer; if it raises or is cancelled, clean up as a closed socket would.
 
         Channels leaves `self.groups` and runs disconnect() in websocket_disconnect, when the
         socket closes; a handler that raises ends the consumer before that, and its channel
@@ -49,6 +50,13 @@ class LoggedInConsumer(AsyncJsonWebsocketConsumer):
             await self.clean_up(REDIS_LOST)
         except Exception:
             await self.clean_up(1011)  # the code Daphne closes the socket with
+            raise
+        except asyncio.CancelledError:
+            # Daphne cancels every consumer when it stops, and one still running 10 s after its
+            # socket closed (application_close_timeout). With Redis a group outlives the process
+            # and would keep the member for a day: leave the groups, then end cancelled. (Cancelled
+            # again meanwhile, as Daphne does each second, the cleanup ends there.)
+            await self.clean_up(1006)  # what the client sees: no close frame
             raise
 
     async def clean_up(self, code):

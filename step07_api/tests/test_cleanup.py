@@ -231,13 +231,25 @@ async def test_room_goes_on_without_the_crashed_socket(layer, open_socket, bug, 
     assert len(members(layer, ROOM_GROUP)) == 1
 
 
-async def test_cancelled_room_socket_stays_in_the_rooms_group(layer, open_socket, logged_in):
-    """The cleanup catches errors, not cancellation: a server that stops leaves the member."""
-    socket = await open_socket(logged_in["alice"])
+async def cancel(socket):
+    """Cancel the consumer's task, as Daphne does when it stops, and wait until it has ended."""
     socket.future.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await socket.future
-    assert len(members(layer, ROOM_GROUP)) == 1
+
+
+async def test_cancelled_room_socket_leaves_the_rooms_group(layer, open_socket, logged_in):
+    """Cancelled (a server that stops), the room socket still leaves the room's group."""
+    socket = await open_socket(logged_in["alice"])
+    await cancel(socket)
+    assert members(layer, ROOM_GROUP) == set()
+
+
+async def test_cancelled_consumer_still_ends_cancelled(layer, open_socket, logged_in):
+    """The cleanup does not swallow the cancellation: the task ends cancelled, as Daphne expects."""
+    socket = await open_socket(logged_in["alice"])
+    await cancel(socket)
+    assert socket.future.cancelled()
 
 
 # The inbox consumer: its socket is in the user's inbox group as well.
@@ -264,6 +276,15 @@ async def test_inbox_socket_whose_handler_raises_leaves_its_groups(
     """A bug while saving a private message still takes the socket out of all three groups."""
     socket = await open_socket(logged_in["alice"], INBOX_PATH)
     await crash(socket, {"to": "bob", "message": "boom"})
+    assert [members(layer, group) for group in alice_inbox_groups] == [set(), set(), set()]
+
+
+async def test_cancelled_inbox_socket_leaves_its_groups(
+    layer, open_socket, logged_in, alice_inbox_groups
+):
+    """Cancelled, the inbox socket leaves all three groups too."""
+    socket = await open_socket(logged_in["alice"], INBOX_PATH)
+    await cancel(socket)
     assert [members(layer, group) for group in alice_inbox_groups] == [set(), set(), set()]
 
 
@@ -318,6 +339,16 @@ async def test_crashed_room_socket_leaves_no_member_in_redis(
 ):
     """After a handler raised, the room's group holds no dead member in Redis, on either layer."""
     await crash(await open_socket(logged_in["alice"]))
+    assert await settled_members(redis_url, redis_layer, ROOM_GROUP, 0) == 0
+
+
+async def test_cancelled_room_socket_leaves_no_member_in_redis(
+    redis_layer, redis_url, open_socket, logged_in
+):
+    """Cancelled, as by a server that stops, the room socket leaves no member in Redis either."""
+    socket = await open_socket(logged_in["alice"])
+    await settled_members(redis_url, redis_layer, ROOM_GROUP, 1)
+    await cancel(socket)
     assert await settled_members(redis_url, redis_layer, ROOM_GROUP, 0) == 0
 
 
