@@ -210,10 +210,11 @@ def channel_layer_on_redis(request):
     a channel layer of its own.
 
     Each test runs on an event loop of its own, and channels_redis's layer keeps state made on
-    one loop (its receive lock and count, its buffers of received messages). Shared by every
-    test, it once failed a run on a busy machine inside the layer's receive: "<asyncio.locks.Lock
-    ...> is bound to a different event loop". A server process has one loop; only tests need
-    this, and channels_redis's own tests make a layer per test too.
+    one loop: its receive lock and count, its buffers, and a lock per process channel held
+    while a message is cleared from its backup. Shared by every test, it once failed a run on a
+    busy machine inside the layer's receive: "<asyncio.locks.Lock ...> is bound to a different
+    event loop". A server process has one loop; only tests need this, and channels_redis's own
+    tests make a layer per test too.
     """
     if request.node.get_closest_marker("no_redis") is None:
         request.getfixturevalue("redis_url")

@@ -1,14 +1,69 @@
-"""channels_redis's two layers, each with a fix for what a lost Redis would leave behind."""
+"""channels_redis's two layers, each with a fix for what a lost Redis would leave behind, and
+the core layer's receive made to end when it is cancelled."""
+
+import asyncio
+import contextvars
 
 from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisSingleShardConnection
-from redis.asyncio import BlockingConnectionPool
+from redis.asyncio import (
+    BlockingConnectionPool,
+    Connection,
+    SSLConnection,
+    UnixDomainSocketConnection,
+)
 from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 # How long a command waits for a free connection before it fails (as a lost Redis does).
 POOL_TIMEOUT = 10
+
+
+# Whether the running task is a receive() of the core layer (see LostCancellation).
+receiving = contextvars.ContextVar("receiving", default=False)
+
+
+class LostCancellation:
+    """Mixed into redis-py's connections: gives a receive back the cancellation its send lost.
+
+    On Python 3.11, asyncio.wait_for() loses a cancellation that arrives just as what it waits
+    for has finished (CPython issue 86296, fixed in 3.12), and redis-py sends every command
+    through it. Channels cancels a consumer's receive() when its socket closes, then waits for
+    it: a receive whose send lost the cancellation waits for the answer (a blocking pop: up to
+    5 s), then pops the process's messages for the other consumers, in a loop, until Daphne
+    cancels the consumer 10 s after the close, with a warning. Its task still says it was
+    cancelled (`cancelling()`), so it is cancelled here, after the send.
+    """
+
+    async def send_packed_command(self, command, check_health=True):
+        """Send a command; if this is a receive that was cancelled meanwhile, raise that."""
+        await super().send_packed_command(command, check_health)
+        if receiving.get() and asyncio.current_task().cancelling():
+            # As redis-py does when a read is cancelled: the unread answer would otherwise be
+            # read by the next command sent on this connection.
+            await self.disconnect(nowait=True)
+            raise asyncio.CancelledError
+
+
+class ReceivingConnection(LostCancellation, Connection):
+    """A connection to a redis:// address."""
+
+
+class ReceivingSSLConnection(LostCancellation, SSLConnection):
+    """A connection to a rediss:// address (TLS)."""
+
+
+class ReceivingUnixConnection(LostCancellation, UnixDomainSocketConnection):
+    """A connection to a unix:// address."""
+
+
+# The class redis-py picks for each kind of address, and the same with LostCancellation.
+RECEIVING = {
+    Connection: ReceivingConnection,
+    SSLConnection: ReceivingSSLConnection,
+    UnixDomainSocketConnection: ReceivingUnixConnection,
+}
 
 
 class WaitingRedisChannelLayer(RedisChannelLayer):
@@ -23,7 +78,18 @@ class WaitingRedisChannelLayer(RedisChannelLayer):
     def create_pool(self, index):
         """A blocking pool for the host at INDEX, built from the same host entry."""
         host = dict(self.hosts[index])
-        return BlockingConnectionPool.from_url(host.pop("address"), timeout=POOL_TIMEOUT, **host)
+        pool = BlockingConnectionPool.from_url(host.pop("address"), timeout=POOL_TIMEOUT, **host)
+        # Not from_url(connection_class=...): that would replace the TLS of a rediss:// address.
+        pool.connection_class = RECEIVING.get(pool.connection_class, pool.connection_class)
+        return pool
+
+    async def receive(self, channel):
+        """The library's receive(), its commands marked as a receive's (LostCancellation)."""
+        token = receiving.set(True)
+        try:
+            return await super().receive(channel)
+        finally:
+            receiving.reset(token)
 
 
 class ForgettingPubSub(PubSub):

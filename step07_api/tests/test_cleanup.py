@@ -362,6 +362,25 @@ async def test_crashed_inbox_socket_leaves_no_member_in_redis(
     assert await settled_members(redis_url, redis_layer, group, 0) == 0
 
 
+@pytest.mark.parametrize("attempt", range(5))
+async def test_closed_room_sockets_end_their_consumers_at_once(
+    redis_layer, open_socket, logged_in, attempt
+):
+    """Two room sockets of one process close in turn; each consumer ends within half a second.
+
+    Channels cancels a consumer's receive() and waits for it. On Python 3.11 redis-py can lose
+    that cancellation (chat/layers.py, ReceivingConnection); without the fix, the second
+    consumer was still running after half a second in each of 5 runs on the core layer.
+    """
+    sockets = [await open_socket(logged_in[name]) for name in ["alice", "bob"]]
+    await sockets[0].send_json_to({"message": "hello"})
+    await sockets[1].receive_json_from()
+    for socket in sockets:
+        await socket.send_input({"type": "websocket.disconnect", "code": 1000})
+        done, _ = await asyncio.wait([socket.future], timeout=0.5)
+        assert done, "a closed socket's consumer was still running half a second later"
+
+
 @pytest.fixture
 def lost_redis(tmp_path, settings):
     """A redis-server of the test's own under the Pub/Sub layer; stop() takes it away."""

@@ -1,13 +1,16 @@
-"""Two traps in the library defaults (redis-py 8, channels_redis 4), and this step's way out."""
+"""Traps in the library defaults (redis-py 8, channels_redis 4) and in Python 3.11, and this
+step's way out of each."""
 
 import asyncio
+import sys
 
 import pytest
 import redis
 from channels_redis.core import RedisChannelLayer
 from channels_redis.utils import create_pool
+from redis.asyncio import Connection, SSLConnection, UnixDomainSocketConnection
 
-from chat.layers import WaitingRedisChannelLayer
+from chat.layers import LostCancellation, WaitingRedisChannelLayer
 from tests.helpers import layers_for
 
 AT_ONCE = 300  # group_sends in flight together: three times redis-py's default pool
@@ -101,3 +104,78 @@ async def test_default_read_timeout_fails_idle_receives_one_at_a_time(redis_url)
             receive.cancel()
         await asyncio.gather(*receives, return_exceptions=True)
         await layer.close_pools()
+
+
+# A cancellation that Python 3.11 loses (chat/layers.py, ReceivingConnection).
+
+
+async def cancellation_lost_as_wait_for_finishes():
+    """Whether a task, cancelled while its asyncio.wait_for() finishes, goes on regardless."""
+
+    async def send():
+        await asyncio.sleep(0)  # a write, done in one turn of the loop
+
+    async def command():
+        await asyncio.wait_for(send(), timeout=10)  # as redis-py sends every command
+
+    task = asyncio.ensure_future(command())
+    for _ in range(2):  # the send has finished; wait_for() has not yet woken up
+        await asyncio.sleep(0)
+    running = not task.done()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return running and not task.cancelled()
+
+
+async def receive_after_losing_its_cancellation(layer):
+    """A receive() in a task whose cancellation was lost: its task says it was cancelled."""
+    try:
+        await asyncio.sleep(10)
+    except asyncio.CancelledError:
+        pass  # lost, as asyncio.wait_for() loses it on Python 3.11
+    return await layer.receive(await layer.new_channel())
+
+
+async def still_receiving_after(layer, seconds):
+    """Cancel a receive whose cancellation is then lost; whether it is still running SECONDS on."""
+    task = asyncio.ensure_future(receive_after_losing_its_cancellation(layer))
+    await asyncio.sleep(0)
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=seconds)
+    task.cancel()  # a second cancellation, which nothing loses, ends it for the test
+    await asyncio.gather(task, return_exceptions=True)
+    await layer.close_pools()
+    return not done
+
+
+@pytest.mark.no_redis
+async def test_wait_for_loses_a_cancellation_on_python_3_11():
+    """Cancelled as its wait_for() finishes, a task goes on, on 3.11 (CPython issue 86296)."""
+    assert await cancellation_lost_as_wait_for_finishes() == (sys.version_info < (3, 12))
+
+
+async def test_library_receive_goes_on_after_its_cancellation_was_lost(step_host):
+    """The library's receive, its cancellation lost, is still waiting for messages 2 s later."""
+    assert await still_receiving_after(RedisChannelLayer(hosts=[step_host]), 2)
+
+
+async def test_step_receive_ends_after_its_cancellation_was_lost(step_host):
+    """The step's receive, its cancellation lost, ends at its next command to Redis."""
+    assert not await still_receiving_after(WaitingRedisChannelLayer(hosts=[step_host]), 2)
+
+
+@pytest.mark.no_redis
+@pytest.mark.parametrize(
+    "address, kind",
+    [
+        ("redis://127.0.0.1:6379/0", Connection),
+        ("rediss://redis.example.com:6380/0", SSLConnection),
+        ("unix:///run/redis/redis.sock", UnixDomainSocketConnection),
+    ],
+    ids=["redis", "rediss-tls", "unix"],
+)
+def test_step_pool_keeps_the_kind_of_connection_its_address_names(address, kind):
+    """The step's pool connects as redis-py would (TLS for rediss://), with the fix added."""
+    pool = WaitingRedisChannelLayer(hosts=[{"address": address}]).create_pool(0)
+    assert issubclass(pool.connection_class, kind)
+    assert issubclass(pool.connection_class, LostCancellation)
