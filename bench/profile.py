@@ -14,7 +14,7 @@ From the top of the repository, with the course's virtualenv active:
 
 py-spy attaches to a running process with `py-spy record --pid PID` on most machines; where it
 cannot (on this course's machine it stops at "Failed to find python version"), starting the
-server under it, as here, works. bench/PERFORMANCE.md has the figures.
+server under it, as here, works. notes/12-performance.md has the figures.
 """
 
 import argparse
