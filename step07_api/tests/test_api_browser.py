@@ -136,3 +136,62 @@ def test_page_shows_the_login_link_after_logout(daphne, page):
     expect(page.locator("#login-again")).to_have_attribute(
         "href", "/accounts/login/?next=%2Ftopics%2Frealtime-django%2Fgeneral%2F"
     )
+
+
+def away_while(page, change):
+    """Close the page's socket, run CHANGE while it is away (3 s), and wait until it is back."""
+    page.evaluate("retryDelay = () => 3000; live.socket.close(4000)")
+    page.wait_for_selector("#status.reconnecting")
+    change()
+    page.wait_for_selector("#status.open", timeout=10_000)
+
+
+def test_page_catches_up_on_what_was_posted_while_away(daphne, keys, general, page):
+    """A message posted while the page's socket was away is on the page once it is back, once."""
+    open_channel(page, daphne, "ada")
+    text = unique("posted while ada was away")
+
+    def post():
+        api_request(
+            daphne, "POST", "/api/messages/", {"channel": general, "body": text}, key=keys["grace"]
+        )
+
+    away_while(page, post)
+    expect(page.locator("#log li.message", has_text=text)).to_have_count(1)
+
+
+def test_page_drops_what_was_deleted_while_away(daphne, keys, general, page):
+    """A message deleted while the page's socket was away is gone from the page once it is back."""
+    open_channel(page, daphne, "ada")
+    _, answer = api_request(
+        daphne,
+        "POST",
+        "/api/messages/",
+        {"channel": general, "body": "soon gone"},
+        key=keys["grace"],
+    )
+    item = page.locator(f'#log li[data-id="{answer["id"]}"]')
+    expect(item).to_have_count(1)
+
+    def delete():
+        api_request(daphne, "DELETE", f"/api/messages/{answer['id']}/", key=keys["grace"])
+
+    away_while(page, delete)
+    expect(item).to_have_count(0)
+
+
+def test_page_shows_what_was_edited_while_away(daphne, keys, general, page):
+    """A message edited while the page's socket was away shows its new text once it is back."""
+    open_channel(page, daphne, "ada")
+    _, answer = api_request(
+        daphne, "POST", "/api/messages/", {"channel": general, "body": "first"}, key=keys["grace"]
+    )
+    item = page.locator(f'#log li[data-id="{answer["id"]}"]')
+    expect(item).to_contain_text("grace: first")
+
+    def edit():
+        path = f"/api/messages/{answer['id']}/"
+        api_request(daphne, "PATCH", path, {"body": "second"}, key=keys["grace"])
+
+    away_while(page, edit)
+    expect(item).to_contain_text("grace: second")

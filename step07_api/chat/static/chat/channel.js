@@ -60,11 +60,23 @@ function refusal(answer) {
   return errors.join(" ") || "the server refused it.";
 }
 
-// After each (re)open: the latest page, as the API has it. It holds what was posted while the
-// socket was away (or between this page's rendering and its socket's opening).
+// After each (re)open: the latest page, as the API has it. It holds what was posted or edited
+// while the socket was away (or between this page's rendering and its socket's opening), and
+// lacks what was deleted meanwhile: a message the page showed before asking, no older than the
+// page's oldest, that is not in it. (Older ones are not in the page anyway; newer ones came
+// over the socket while the page was asking.)
 async function catchUp() {
+  const shownBefore = [...logEl.querySelectorAll("li[data-id]")];
   const response = await fetch(`${API_URL}?channel=${channelId}`);
-  if (response.ok) (await response.json()).results.forEach(show);
+  if (!response.ok) return;
+  const { results } = await response.json();
+  const kept = new Set(results.map((message) => message.id));
+  const oldest = results.length ? results[0].id : -Infinity; // the page is newest last
+  for (const item of shownBefore) {
+    const id = Number(item.dataset.id);
+    if (id >= oldest && !kept.has(id)) item.remove();
+  }
+  results.forEach(show);
 }
 
 const live = keepOpen(() => socketUrl(`/ws/channels/${channelId}/`), {
