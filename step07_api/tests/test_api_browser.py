@@ -88,15 +88,20 @@ def test_own_post_is_shown_once(daphne, page):
     expect(mine).to_have_class("message own")
 
 
+def shown_post_by_grace(daphne, keys, general, page, body):
+    """grace POSTs BODY with her token; its API path, and its line on PAGE once shown there."""
+    _, answer = api_request(
+        daphne, "POST", "/api/messages/", {"channel": general, "body": body}, key=keys["grace"]
+    )
+    item = page.locator(f'#log li[data-id="{answer["id"]}"]')
+    expect(item).to_contain_text(f"grace: {body}")
+    return f"/api/messages/{answer['id']}/", item
+
+
 def test_edit_and_delete_show_live(daphne, keys, general, page):
     """grace edits then deletes her message through the API; ada's page follows."""
     open_channel(page, daphne, "ada")
-    _, answer = api_request(
-        daphne, "POST", "/api/messages/", {"channel": general, "body": "draft"}, key=keys["grace"]
-    )
-    item = page.locator(f'#log li[data-id="{answer["id"]}"]')
-    expect(item).to_contain_text("grace: draft")
-    path = f"/api/messages/{answer['id']}/"
+    path, item = shown_post_by_grace(daphne, keys, general, page, "draft")
     api_request(daphne, "PATCH", path, {"body": "final"}, key=keys["grace"])
     expect(item).to_contain_text("grace: final")
     api_request(daphne, "DELETE", path, key=keys["grace"])
@@ -163,18 +168,11 @@ def test_page_catches_up_on_what_was_posted_while_away(daphne, keys, general, pa
 def test_page_drops_what_was_deleted_while_away(daphne, keys, general, page):
     """A message deleted while the page's socket was away is gone from the page once it is back."""
     open_channel(page, daphne, "ada")
-    _, answer = api_request(
-        daphne,
-        "POST",
-        "/api/messages/",
-        {"channel": general, "body": "soon gone"},
-        key=keys["grace"],
-    )
-    item = page.locator(f'#log li[data-id="{answer["id"]}"]')
+    path, item = shown_post_by_grace(daphne, keys, general, page, "soon gone")
     expect(item).to_have_count(1)
 
     def delete():
-        api_request(daphne, "DELETE", f"/api/messages/{answer['id']}/", key=keys["grace"])
+        api_request(daphne, "DELETE", path, key=keys["grace"])
 
     away_while(page, delete)
     expect(item).to_have_count(0)
@@ -183,14 +181,9 @@ def test_page_drops_what_was_deleted_while_away(daphne, keys, general, page):
 def test_page_shows_what_was_edited_while_away(daphne, keys, general, page):
     """A message edited while the page's socket was away shows its new text once it is back."""
     open_channel(page, daphne, "ada")
-    _, answer = api_request(
-        daphne, "POST", "/api/messages/", {"channel": general, "body": "first"}, key=keys["grace"]
-    )
-    item = page.locator(f'#log li[data-id="{answer["id"]}"]')
-    expect(item).to_contain_text("grace: first")
+    path, item = shown_post_by_grace(daphne, keys, general, page, "first")
 
     def edit():
-        path = f"/api/messages/{answer['id']}/"
         api_request(daphne, "PATCH", path, {"body": "second"}, key=keys["grace"])
 
     away_while(page, edit)
