@@ -47,7 +47,10 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve import (  # noqa: E402
+    LOCAL_POSTGRES,
     Nginx,
+    Postgres,
+    PostgresUnavailable,
     checkout,
     log_in,
     machine_busy_seconds,
@@ -425,7 +428,7 @@ def cpu_lines(tally, served):
         lines.append(
             (
                 "server CPU",
-                f"{cpu['server']:.1f} s (server processes and Redis): "
+                f"{cpu['server']:.1f} s (server processes, Redis, nginx, PostgreSQL): "
                 f"{per_second:.0f} deliveries per CPU-second",
             )
         )
@@ -514,6 +517,21 @@ def run_served(args, folder, update=None, drop=(), quiet=False):
 def served_run(args, folder, update, drop, quiet, **step_dir):
     """run_served's work, on the step in STEP_DIR when given, else this checkout's."""
     env = {**NO_USER_LIMITS, **layer_settings(folder, update, drop), **step_dir}
+    if not args.postgres:
+        return served_on(args, folder, quiet, env, None)
+    database = Postgres(args.postgres)
+    try:
+        database.start()
+    except PostgresUnavailable as error:
+        raise CannotRun(f"--postgres: {error}") from None
+    try:
+        return served_on(args, folder, quiet, {**env, "DATABASE_URL": database.url}, database)
+    finally:
+        database.stop()
+
+
+def served_on(args, folder, quiet, env, database):
+    """Serve the step with ENV, on DATABASE (a Postgres, or None: SQLite); run the burst."""
     app = None
     if args.stock:
         env, app = {**env, **STOCK}, STOCK_APP
@@ -521,7 +539,7 @@ def served_run(args, folder, update, drop, quiet, **step_dir):
     with served(args.step, folder, args.processes, args.layer, **options) as (servers, redis):
         layer = servers[0].setting("CHANNEL_LAYERS")["default"]
         backend, config = layer["BACKEND"].rsplit(".", 1)[-1], shown(layer.get("CONFIG", {}))
-        processes = [*servers, *([redis] if redis else [])]
+        processes = [*servers, *([redis] if redis else []), *([database] if database else [])]
         urls = [server.url for server in servers]
         nginx = Nginx(folder, servers) if args.nginx else None
         try:
@@ -554,7 +572,8 @@ def describe(args, backend, config):
     if args.checkout:
         what += f" as it was at {args.checkout}"
     front = ", behind nginx" if args.nginx else ""
-    return f"{what}, {count} of {args.server}{front}, {backend} {config}"
+    database = ", on PostgreSQL" if args.postgres else ""
+    return f"{what}, {count} of {args.server}{front}{database}, {backend} {config}"
 
 
 def figures(tally):
@@ -716,6 +735,14 @@ def parse_args(argv=None):
         help="the ASGI server a served step runs on (default daphne)",
     )
     parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        nargs="?",
+        const=LOCAL_POSTGRES,
+        help="serve step 6 on a fresh database of the PostgreSQL server at URL, pooled as "
+        f"DATABASE_URL makes it, instead of SQLite (default {LOCAL_POSTGRES})",
+    )
+    parser.add_argument(
         "--nginx",
         action="store_true",
         help="with --step 6: put nginx (step 6's deploy/nginx.conf) in front of the processes",
@@ -809,19 +836,20 @@ def parse_args(argv=None):
         parser.error("the Pub/Sub layer has no capacity or expiry to change")
     if args.compare and (args.capacity is not None or args.expiry is not None):
         parser.error("--compare sets capacity and expiry itself")
-    served_only = args.stock or args.nginx or args.server != "daphne" or args.repeat > 1
+    served_only = args.stock or args.nginx or args.postgres or args.server != "daphne"
+    served_only = served_only or args.repeat > 1
     served_only = served_only or args.checkout
     if args.url and served_only:
         parser.error(
-            "--stock, --server, --nginx, --checkout and --repeat serve a step: "
+            "--stock, --server, --nginx, --postgres, --checkout and --repeat serve a step: "
             "give --step, not --url"
         )
     if args.inbox and (args.step or 5) < 5:
         parser.error("--inbox needs a step with private messages: 5 or 6")
     if args.inbox and args.stock:
         parser.error("the tutorial's consumer has no inbox: --inbox does not combine with --stock")
-    if (args.stock or args.nginx) and args.step != 6:
-        parser.error("--stock and --nginx need --step 6")
+    if (args.stock or args.nginx or args.postgres) and args.step != 6:
+        parser.error("--stock, --nginx and --postgres need --step 6")
     if args.stock and (args.layer != "core" or changes):
         parser.error("--stock serves the library's core layer with its defaults: nothing to change")
     if args.repeat > 1 and args.compare:

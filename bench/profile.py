@@ -10,6 +10,7 @@ From the top of the repository, with the course's virtualenv active:
 
     python bench/profile.py                # step 6 as shipped
     python bench/profile.py --stock        # the tutorial's consumer, library defaults
+    python bench/profile.py --inbox --senders 20 --clients 2   # the inbox burst
     python bench/profile.py --keep /tmp/step6.txt   # keep py-spy's raw stacks, for a flame graph
 
 py-spy attaches to a running process with `py-spy record --pid PID` on most machines; where it
@@ -40,6 +41,7 @@ PARTS = [
     ("channels_redis (receive, group_send)", ("(channels_redis/",)),
     ("redis-py (the Redis protocol)", ("(redis/",)),
     ("autobahn (WebSocket frames)", ("(autobahn/",)),
+    ("Django's database layer (connecting, queries, saves)", ("(django/db/",)),
     ("logging in through the form (PBKDF2, once)", ("(django/contrib/auth/hashers.py",)),
 ]
 
@@ -102,12 +104,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stock", action="store_true", help="the tutorial's consumer")
     parser.add_argument("--keep", metavar="PATH", help="copy py-spy's raw stacks to PATH")
+    parser.add_argument("--inbox", action="store_true", help="private messages, as load.py's")
     parser.add_argument("--clients", type=int, default=100, help="listeners (default 100)")
     parser.add_argument("--senders", type=int, default=10, help="senders (default 10)")
     parser.add_argument("--messages", type=int, default=100, help="per sender (default 100)")
     options = parser.parse_args(argv)
     burst = ["--clients", str(options.clients), "--senders", str(options.senders)]
     burst += ["--messages", str(options.messages)]
+    burst += ["--inbox"] if options.inbox else []
     args = load.parse_args(["--step", "6", *burst, "--timeout", "20"])
     args.stock = options.stock
     with tempfile.TemporaryDirectory(prefix="profile-") as folder:

@@ -141,8 +141,9 @@ class Step:
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.label = f"server-{self.port}"
         self.log_path = Path(folder) / f"{self.label}.log"
+        # A learner's own DATABASE_URL is never used: SQLite, or the database_url given.
         self.env = {
-            **os.environ,
+            **{name: value for name, value in os.environ.items() if name != "DATABASE_URL"},
             "DJANGO_DEBUG": "0",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SECRET_KEY": "only-for-benchmarks",
@@ -151,7 +152,6 @@ class Step:
             "PROCESS_LABEL": self.label,
             **extra_env,
         }
-        self.env.pop("DATABASE_URL", None)
         self.process = None
 
     def manage(self, *args):
@@ -300,6 +300,58 @@ class Nginx:
     def stop(self):
         """Stop nginx by its pid (SIGTERM: a fast shutdown)."""
         stop(self.process)
+
+
+# A local PostgreSQL over its socket, as a role named for the user (.ci/run makes one; Debian's
+# "peer" authentication needs no password there).
+LOCAL_POSTGRES = "postgres:///postgres"
+
+
+class PostgresUnavailable(RuntimeError):
+    """psycopg is missing, or the PostgreSQL server did not do what was asked; a sentence."""
+
+
+class Postgres:
+    """A fresh database on a running PostgreSQL server, for one run; dropped by stop().
+
+    Its backend processes (one per pooled connection) count as the server's CPU, as Redis does.
+    """
+
+    def __init__(self, server=LOCAL_POSTGRES):
+        self.server = server
+        self.name = f"bench_{os.getpid()}_{time.monotonic_ns()}"
+        self.url = f"{server.rsplit('/', 1)[0]}/{self.name}"
+
+    def run(self, sql, *params):
+        """Run SQL on the server's own database; its rows (PostgresUnavailable if it cannot)."""
+        try:
+            import psycopg
+        except ImportError:
+            missing = 'psycopg is not installed: pip install "psycopg[binary,pool]"'
+            raise PostgresUnavailable(missing) from None
+        try:
+            with psycopg.connect(self.server, autocommit=True, connect_timeout=3) as connection:
+                cursor = connection.execute(sql, params or None)
+                return cursor.fetchall() if cursor.description else []
+        except psycopg.Error as error:
+            raise PostgresUnavailable(f"PostgreSQL at {self.server}: {error}".strip()) from None
+
+    def start(self):
+        """Create the database."""
+        self.run(f'CREATE DATABASE "{self.name}"')
+
+    def stop(self):
+        """Drop the database, closing what is still connected to it."""
+        self.run(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def cpu_seconds(self):
+        """The CPU time used so far by the backends connected to the database now."""
+        rows = self.run("SELECT pid FROM pg_stat_activity WHERE datname = %s", self.name)
+        total = 0.0
+        for (pid,) in rows:
+            with contextlib.suppress(FileNotFoundError):  # a backend that just ended
+                total += cpu_seconds(pid)
+        return total
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
-"""bench/figures.py, bench/echo.py and bench/profile.py: the published figures' tools.
+"""bench/figures.py, echo.py, profile.py, lookup.py and memory.py: the published figures' tools.
 
-figures.py itself takes an hour, so its page is checked here with made-up runs; echo.py and
-profile.py run for real, small.
+figures.py itself takes an hour, so its page is checked here with made-up runs; the others run
+for real, small.
 """
 
 import datetime
@@ -17,7 +17,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 import figures  # noqa: E402
 
 STARTED = datetime.datetime(2026, 12, 4, tzinfo=datetime.UTC)
-PRINTED = {"echo": "echo table", "storm": "storm lines", "flood": "flood table"}
+STORM_BACK = "  opened:            2000 of 2000\n  last one after:    14.2 s\n"
+PRINTED = {
+    "echo": "echo table",
+    "storm": "storm lines\n" + STORM_BACK,
+    "flood": "flood table",
+    "lookup": "lookup table",
+    "memory": "memory table",
+}
 
 
 def made_up(**changes):
@@ -59,7 +66,7 @@ def test_a_run_whose_client_was_the_bottleneck_is_not_published():
 
 def test_the_goals_are_checked_against_the_medians():
     """With every figure equal, "2x stock's deliveries per CPU-second" is not met."""
-    rows = goal_rows(figures.goals_table(made_up()))
+    rows = goal_rows(figures.goals_table(made_up(), PRINTED))
     per_cpu = "standard burst, 1 process: deliveries per CPU-second, times stock's (>= 2)"
     assert rows[per_cpu] == "**no**"
     assert rows["2,000 sockets: server memory, KiB a socket (<= 40)"] == "yes"
@@ -67,13 +74,38 @@ def test_the_goals_are_checked_against_the_medians():
 
 def test_a_lost_message_fails_the_no_loss_goal():
     """One lost delivery in a burst shows as a goal not met."""
-    rows = goal_rows(figures.goals_table(made_up(lost=1)))
+    rows = goal_rows(figures.goals_table(made_up(lost=1), PRINTED))
     goal = "standard and inbox bursts, 1 and 2 processes: most lost in a round (0)"
     assert rows[goal] == "**no**"
 
 
+STORM_GOAL = "reconnect storm, 2,000 clients: seconds until the last was back (<= 30)"
+
+
+def test_the_storm_goal_reads_when_the_last_client_was_back():
+    """storm.py's "last one after" is the storm goal's figure when every client opened."""
+    rows = goal_rows(figures.goals_table(made_up(), PRINTED))
+    assert rows[STORM_GOAL] == "yes"
+    assert "| 14.20 |" in figures.goals_table(made_up(), PRINTED)
+
+
+def test_a_storm_that_left_clients_out_fails_its_goal():
+    """A storm in which some clients never opened misses the goal, whatever its last time."""
+    left_out = "  opened:            1696 of 2000\n  last one after:    9.0 s\n"
+    printed = {**PRINTED, "storm": left_out}
+    table = figures.goals_table(made_up(), printed)
+    assert goal_rows(table)[STORM_GOAL] == "**no**"
+    assert "| not all back |" in table
+
+
+def test_a_storm_that_printed_no_result_stops_the_page():
+    """storm.py output without its result lines is refused, not read as a pass."""
+    with pytest.raises(SystemExit, match="printed no result"):
+        figures.goals_table(made_up(), {**PRINTED, "storm": "Traceback ..."})
+
+
 def test_what_the_other_tools_printed_is_on_the_page():
-    """echo.py's, storm.py's and flood.py's output appear as they printed it."""
+    """echo.py's, storm.py's, flood.py's, lookup.py's and memory.py's output appear as printed."""
     text = figures.page(3, made_up(), PRINTED, STARTED)
     assert all(printed in text for printed in PRINTED.values())
 
@@ -112,3 +144,24 @@ def test_profile_prints_where_the_samples_fell():
     result = run("bench/profile.py", *small)
     assert "samples per 1,000 deliveries:" in result.stdout, result.stdout + result.stderr
     assert "Channels' clean-up before each handler" in result.stdout
+
+
+@pytest.mark.slow
+def test_lookup_times_each_kind_of_session():
+    """lookup.py times get_user() with step 6's sessions, cached_db and a kept connection."""
+    if not shutil.which("redis-server"):
+        unavailable("redis-server is not on PATH: apt-get install redis-server")
+    result = run("bench/lookup.py", "--lookups", "20", "--rounds", "1")
+    rows = [row.rsplit(None, 2)[0] for row in result.stdout.splitlines()[2:]]
+    assert rows == ["step 6", "cached_db", "kept connection"], result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_memory_measures_each_layer_of_a_socket():
+    """memory.py serves the four applications and prints a row for each, in KiB a socket."""
+    if not shutil.which("redis-server"):
+        unavailable("redis-server is not on PATH: apt-get install redis-server")
+    result = run("bench/memory.py", "--sockets", "20", "--rounds", "1")
+    rows = [row[:26].strip() for row in result.stdout.splitlines()[2:]]
+    expected = ["Daphne alone", "Channels", "the tutorial's consumer", "step 6"]
+    assert rows == expected, result.stdout + result.stderr

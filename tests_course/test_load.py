@@ -15,7 +15,7 @@ import pytest
 from tests_course.test_attack import ROOT, unavailable
 
 sys.path.insert(0, str(ROOT / "bench"))
-from serve import Step, free_port  # noqa: E402
+from serve import Postgres, PostgresUnavailable, Step, free_port  # noqa: E402
 
 SMALL = ["--clients", "5", "--senders", "2", "--messages", "10"]
 
@@ -206,7 +206,7 @@ def test_stock_needs_step_6():
     """The tutorial's consumer is served on step 6's project only."""
     result = load("--step", "5", "--stock")
     assert result.returncode == 2
-    assert "--stock and --nginx need --step 6" in result.stderr
+    assert "--stock, --nginx and --postgres need --step 6" in result.stderr
 
 
 @pytest.mark.slow
@@ -231,3 +231,31 @@ def test_the_tutorials_consumer_has_no_inbox():
     result = load("--step", "6", "--stock", "--inbox")
     assert result.returncode == 2
     assert "--inbox does not combine with --stock" in result.stderr
+
+
+def needs_postgres():
+    """Skip (fail in CI) when no local PostgreSQL answers for --postgres to make a database on."""
+    try:
+        Postgres().run("SELECT 1")
+    except PostgresUnavailable as error:
+        unavailable(f"{error} (--postgres needs a local PostgreSQL: apt-get install postgresql)")
+
+
+@pytest.mark.slow
+def test_an_inbox_burst_on_postgresql_is_saved_there():
+    """--postgres: two processes share a database made for the run, which is dropped after."""
+    needs_redis()
+    needs_postgres()
+    before = Postgres().run("SELECT datname FROM pg_database")
+    result = load("--step", "6", "--inbox", "--processes", "2", "--postgres", *SMALL)
+    assert "2 processes of daphne, on PostgreSQL" in result.stdout, result.stdout + result.stderr
+    assert line(result, "lost") == "0 (0.00 %); sockets missing messages: 0 of 7"
+    assert Postgres().run("SELECT datname FROM pg_database") == before, "the database was left"
+
+
+def test_a_postgresql_that_does_not_answer_is_explained():
+    """--postgres with an address where nothing listens: a sentence and exit 2, no traceback."""
+    result = load("--step", "6", "--postgres", f"postgres://127.0.0.1:{free_port()}/postgres")
+    assert result.returncode == 2
+    assert result.stderr.startswith("--postgres: PostgreSQL at postgres://127.0.0.1:")
+    assert "Traceback" not in result.stderr
