@@ -12,8 +12,9 @@ after another, on step 6's project with a fresh SQLite file and a redis-server o
   how consumers run: it shows what opening and closing the connection costs.
 
 It prints the median of --rounds interleaved rounds, in microseconds a lookup, and the lowest
-and highest. notes/12-performance.md has the figures. From the top of the repository, with the
-course's virtualenv active:
+and highest: the wall time, which includes each call's two hops between the event loop and the
+database thread, and the CPU time of the process (both threads). notes/12-performance.md has
+the figures. From the top of the repository, with the course's virtualenv active:
 
     python bench/lookup.py
     python bench/lookup.py --lookups 500 --rounds 1     # a quick look
@@ -75,18 +76,33 @@ def session_key(user, store):
 
 
 async def timed(store, key, lookups):
-    """Microseconds per `await get_user(scope)`, the session being STORE(KEY)."""
-    from channels.auth import get_user
+    """(Wall µs, CPU µs) per `await get_user(scope)`, the session being STORE(KEY), and the
+    database connections opened meanwhile.
 
-    started = time.perf_counter()
-    for _ in range(lookups):
-        user = await get_user({"session": store(key)})
-        assert user.is_authenticated, "the lookup did not find the logged-in user"
-    return 1e6 * (time.perf_counter() - started) / lookups
+    CPU counts every thread of this process: the event loop's and the database thread's.
+    """
+    from channels.auth import get_user
+    from django.db.backends.signals import connection_created
+
+    opened = []
+
+    def count(sender, connection, **kwargs):
+        opened.append(connection.alias)
+
+    connection_created.connect(count)
+    started, cpu = time.perf_counter(), time.process_time()
+    try:
+        for _ in range(lookups):
+            user = await get_user({"session": store(key)})
+            assert user.is_authenticated, "the lookup did not find the logged-in user"
+    finally:
+        connection_created.disconnect(count)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return 1e6 * wall / lookups, 1e6 * cpu / lookups, len(opened)
 
 
 def measure(user, variant, lookups):
-    """One round of LOOKUPS lookups of VARIANT; microseconds each."""
+    """One round of LOOKUPS lookups of VARIANT: (wall µs, CPU µs) each, connections opened."""
     from django.contrib.sessions.backends import cached_db, db
     from django.db import connection
 
@@ -99,11 +115,22 @@ def measure(user, variant, lookups):
         return asyncio.run(timed(store, key, lookups))
     finally:
         connection.settings_dict["CONN_MAX_AGE"] = 0
-        from asgiref.sync import async_to_sync
-        from channels.db import database_sync_to_async
+        asyncio.run(close_in_database_thread())
 
-        # Close it in the database thread, where it was opened.
-        async_to_sync(database_sync_to_async(connection.close))()
+
+async def close_in_database_thread():
+    """Close the database thread's connection, so that the next variant opens its own.
+
+    From an event loop, as the lookups ran: async_to_sync() from this thread would run the
+    close here instead, on this thread's connection, and leave that one open.
+    """
+    from channels.db import database_sync_to_async
+    from django.db import connections
+
+    def close():
+        connections["default"].close()  # looked up there: each thread has its own
+
+    await database_sync_to_async(close)()
 
 
 def main(argv=None):
@@ -124,11 +151,15 @@ def main(argv=None):
         finally:
             redis.stop()
     print(f"get_user(scope), awaited {args.lookups} times a round, {args.rounds} round(s)")
-    print(f"{'sessions':<16} {'µs a lookup':>12}  lowest-highest")
+    header = f"{'wall µs':>8} {'lowest-highest':>15} {'CPU µs':>8} {'lowest-highest':>15}"
+    print(f"{'sessions':<16} {header}  connections opened")
     for variant in VARIANTS:
-        values = found[variant]
-        low, high = min(values), max(values)
-        print(f"{variant:<16} {statistics.median(values):12.0f}  {low:.0f}-{high:.0f}")
+        *times, opened = zip(*found[variant], strict=True)  # wall, CPU, connections, by round
+        cells = []
+        for values in times:
+            span = f"{min(values):.0f}-{max(values):.0f}"
+            cells.append(f"{statistics.median(values):8.0f} {span:>15}")
+        print(f"{variant:<16} " + " ".join(cells) + f"  {max(opened)} a round")
 
 
 if __name__ == "__main__":
