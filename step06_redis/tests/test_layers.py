@@ -121,6 +121,63 @@ async def test_pubsub_layer_drops_a_message_nobody_is_subscribed_to(redis_url):
         await layer.flush()
 
 
+async def subscribed(redis_url, channels):
+    """Which of CHANNELS Redis still has a subscriber for, polled for up to 2 s until none."""
+    client = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        for _ in range(40):
+            found = {name.decode() for name in await client.pubsub_channels()} & set(channels)
+            if not found:
+                break
+            await asyncio.sleep(0.05)
+        return found
+    finally:
+        await client.aclose()
+
+
+async def test_pubsub_receives_cancelled_again_while_unsubscribing_log_nothing(redis_url, caplog):
+    """A server stopping just after many sockets closed cancels each receive() a second time,
+    while it waits for the shard's lock to unsubscribe: no traceback from channels_redis, and
+    every channel still ends unsubscribed."""
+    layer = ForgettingPubSubChannelLayer(**layers_for(redis_url, "pubsub")["default"]["CONFIG"])
+    channels = [await layer.new_channel() for _ in range(50)]
+    receives = [asyncio.ensure_future(layer.receive(channel)) for channel in channels]
+    try:
+        await asyncio.sleep(0.1)
+        for receive in receives:
+            receive.cancel()  # the sockets close
+        await asyncio.sleep(0)  # each starts to unsubscribe; most wait for the shard's lock
+        for receive in receives:
+            receive.cancel()  # the server stops
+        ended = await asyncio.gather(*receives, return_exceptions=True)
+        left = await subscribed(redis_url, channels)
+    finally:
+        await layer.flush()
+    assert all(isinstance(end, asyncio.CancelledError) for end in ended)
+    assert "cleaning-up" not in caplog.text, "channels_redis logged the second cancellation"
+    assert not left, f"{len(left)} channels are still subscribed"
+
+
+async def test_pubsub_group_discard_cancelled_while_unsubscribing_is_cancelled(redis_url):
+    """A group_discard cancelled while it unsubscribes is cancelled, and the group's channel
+    still ends unsubscribed."""
+    layer = ForgettingPubSubChannelLayer(**layers_for(redis_url, "pubsub")["default"]["CONFIG"])
+    group = f"discard.{uuid.uuid4().hex}"
+    try:
+        member = await layer.new_channel()
+        await layer.group_add(group, member)
+        group_channel = layer._get_layer()._get_group_channel_name(group)
+        discard = asyncio.ensure_future(layer.group_discard(group, member))
+        await asyncio.sleep(0)
+        discard.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await discard
+        left = await subscribed(redis_url, [group_channel])
+    finally:
+        await layer.flush()
+    assert not left, "the group's channel is still subscribed"
+
+
 @pytest.mark.parametrize("channel_layer", [None, "pubsub"], ids=["core", "pubsub"])
 async def test_handshake_without_redis_is_refused_with_4503(settings, logged_in, channel_layer):
     """With no Redis to join its groups in, a handshake is refused with 4503 (try again later)."""

@@ -107,6 +107,12 @@ class ForgettingPubSub(PubSub):
         await super().on_connect(connection)
 
 
+def seen(task):
+    """Mark a finished task's error as retrieved: asyncio logs one that nobody retrieved."""
+    if not task.cancelled():
+        task.exception()
+
+
 class ForgettingShard(RedisSingleShardConnection):
     """The Pub/Sub layer's connection to one Redis, with a ForgettingPubSub."""
 
@@ -117,7 +123,26 @@ class ForgettingShard(RedisSingleShardConnection):
             self._pubsub = ForgettingPubSub(self._redis.connection_pool)
 
     async def unsubscribe(self, channel):
-        """Unsubscribe from CHANNEL; if Redis is lost meanwhile, it is no longer ours anyway.
+        """Unsubscribe from CHANNEL, to the end even if the caller is cancelled meanwhile.
+
+        The layer's receive() unsubscribes when it is cancelled (its socket closed), and waits
+        behind every other closing socket for the shard's lock. A server stopping then cancels
+        it again: the library would log that second cancellation with a traceback ("Unexpected
+        exception while cleaning-up channel") and leave the channel subscribed. Here the
+        unsubscribe goes on by itself; a caller that was being cancelled already returns
+        quietly (receive() re-raises its own cancellation next), any other gets its cancellation.
+        """
+        already_cancelled = asyncio.current_task().cancelling()
+        unsubscribing = asyncio.ensure_future(self.unsubscribe_or_forget(channel))
+        unsubscribing.add_done_callback(seen)  # its caller may stop waiting for it
+        try:
+            await asyncio.shield(unsubscribing)
+        except asyncio.CancelledError:
+            if not already_cancelled:
+                raise
+
+    async def unsubscribe_or_forget(self, channel):
+        """The library's unsubscribe; if Redis is lost meanwhile, the channel is no longer ours.
 
         The library would keep it in its own list, and never subscribe to it again: a socket
         that later joins the same group would hear nothing.
